@@ -15,6 +15,12 @@ import tty
 
 __all__ = ["PtyPort"]
 
+# termios speed codes -> bits per second, for the rates serial drivers use
+_SPEEDS = {getattr(termios, f"B{rate}"): rate
+           for rate in (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800,
+                        921600)
+           if hasattr(termios, f"B{rate}")}
+
 
 class PtyPort:
     """The chip's end of a raw pty pair. `path` is what the driver opens."""
@@ -55,6 +61,17 @@ class PtyPort:
         while view:
             written = os.write(self._master, view)
             view = view[written:]
+
+    def line_baud(self) -> int | None:
+        """The baud rate the driver set on its end (None if not a standard rate).
+
+        A pty carries bytes at any speed, but its termios records what the driver asked for;
+        a simulator compares it with the chip's rate to play a mismatched line.
+        """
+        try:
+            return _SPEEDS.get(termios.tcgetattr(self._slave)[5])
+        except termios.error:
+            return None
 
     def discard_input(self) -> None:
         """Drops whatever the driver has written and the simulator has not read."""
