@@ -18,8 +18,10 @@ from .errors import (
     UnsupportedSuite,
     WrongPassphrase,
 )
+from .keyfile import SCRYPT_DEFAULT, SCRYPT_FLOOR, KeyFile, load_key_file, save_key_file
 from .multi import open_from_many, seal_to_many
 from .recipients import RecipientKey, RecipientPublicKey
+from .records import RecordHeader, decrypt_record, encrypt_record, read_record_header
 from .seal import open_sealed, seal
 from .signing import SigningKey, VerifyKey
 from .suites import Suite
@@ -34,6 +36,15 @@ __all__ = [
     "open_sealed",
     "seal_to_many",
     "open_from_many",
+    "encrypt_record",
+    "decrypt_record",
+    "read_record_header",
+    "RecordHeader",
+    "save_key_file",
+    "load_key_file",
+    "KeyFile",
+    "SCRYPT_DEFAULT",
+    "SCRYPT_FLOOR",
     "patient_address",
     "address_bytes",
     "address_from_bytes",
