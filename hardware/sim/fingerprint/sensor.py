@@ -15,6 +15,7 @@ takes effect after its acknowledgement.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .frames import (BadPacket, Confirmation as C, Instruction as I, MAX_CONTENT, Packet,
@@ -338,7 +339,7 @@ class Sensor:
         return response
 
 
-_HANDLERS = {
+_HANDLERS: dict[int, Callable[[Sensor, bytes], Response]] = {
     I.GEN_IMG: Sensor._gen_img, I.GET_IMAGE_EX: Sensor._gen_img,
     I.IMG_2_TZ: Sensor._img_2_tz, I.MATCH: Sensor._match, I.SEARCH: Sensor._search,
     I.REG_MODEL: Sensor._reg_model, I.STORE: Sensor._store, I.LOAD_CHAR: Sensor._load_char,

@@ -186,7 +186,7 @@ class SimulatedSensor:
         for frame in response.frames:
             if timing.wire:
                 self._stop.wait(len(frame) * 10 / baud)
+            self.packets_sent += 1  # counted first: a test that saw the bytes sees the count
             link.write(frame)
-            self.packets_sent += 1
         if response.after:
             link.write(response.after)
