@@ -1,0 +1,2 @@
+def encode_summary(v): pass
+def decode_summary(b): pass
