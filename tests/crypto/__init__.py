@@ -1,0 +1,1 @@
+"""Tests of ledger_client.crypto: keys, sealing, records, key files, addresses."""
