@@ -176,25 +176,31 @@ def load_key_file(path: str | os.PathLike[str], passphrase: str) -> KeyFile:
         raise KeyFileError(f"no key file at {path}") from None
     except OSError as exc:
         raise KeyFileError(f"cannot open key file {path}: {exc.strerror}") from None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())  # of the open file, so a swap after the check cannot matter
-        if not stat.S_ISREG(info.st_mode):
-            raise KeyFileError(f"{path} is not a regular file")
-        if os.name == "posix":  # Windows has no mode bits; its ACLs are the owner's business
-            if info.st_mode & 0o077:
-                raise KeyFileError(
-                    f"permissions 0{stat.S_IMODE(info.st_mode):o} for {path} are too open: "
-                    f"a key file must be readable by its owner only (chmod 600 {path})"
-                )
-            if info.st_uid != os.geteuid():
-                raise KeyFileError(f"{path} is owned by uid {info.st_uid}, not by you")
-        if info.st_size > _MAX_FILE:
-            raise KeyFileError(f"{path} is {info.st_size} bytes: too large to be a key file")
-        data = handle.read(_MAX_FILE + 1)
+    try:
+        _check_safe(os.fstat(fd), path)  # the open file's own status: a swap after the check cannot matter
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            data = handle.read(_MAX_FILE + 1)
+    finally:
+        os.close(fd)
     try:
         return _decode(data, passphrase)
     except MalformedBlob as exc:
         raise KeyFileError(f"key file {path} is damaged: {exc}") from None
+
+
+def _check_safe(info: os.stat_result, path: str) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        raise KeyFileError(f"{path} is not a regular file")
+    if os.name == "posix":  # Windows has no mode bits; its ACLs are the owner's business
+        if info.st_mode & 0o077:
+            raise KeyFileError(
+                f"permissions 0{stat.S_IMODE(info.st_mode):o} for {path} are too open: "
+                f"a key file must be readable by its owner only (chmod 600 {path})"
+            )
+        if info.st_uid != os.geteuid():
+            raise KeyFileError(f"{path} is owned by uid {info.st_uid}, not by you")
+    if info.st_size > _MAX_FILE:
+        raise KeyFileError(f"{path} is {info.st_size} bytes: too large to be a key file")
 
 
 def _remove_quietly(path: str) -> None:
