@@ -20,7 +20,7 @@ from ledger_client.ledger.errors import ProofError
 __all__ = [
     "HASH_SIZE", "EMPTY_ROOT", "NodeId", "hash_leaf", "hash_children", "range_nodes",
     "inclusion_plan", "consistency_plan", "resolve", "root_from_inclusion_proof",
-    "verify_inclusion", "verify_consistency", "root_of",
+    "verify_inclusion", "verify_consistency", "root_of", "fold",
 ]
 
 HASH_SIZE = 32
@@ -63,8 +63,8 @@ def range_nodes(begin: int, end: int) -> list[NodeId]:
     return nodes
 
 
-def _fold(hashes: Sequence[bytes]) -> bytes:
-    """Combine a range's perfect subtrees: the right-most pair first (RFC 9162 MTH split)."""
+def fold(hashes: Sequence[bytes]) -> bytes:
+    """Combine a range's perfect subtrees (left to right): the right-most pair first (RFC 9162 MTH split)."""
     acc = hashes[-1]
     for left in reversed(hashes[:-1]):
         acc = hash_children(left, acc)
@@ -73,14 +73,14 @@ def _fold(hashes: Sequence[bytes]) -> bytes:
 
 def resolve(plan: Sequence[list[NodeId]], node_hash: NodeHash) -> list[bytes]:
     """Turn a plan (node ids per proof element) into the proof's hashes."""
-    return [_fold([node_hash(node) for node in element]) for element in plan]
+    return [fold([node_hash(node) for node in element]) for element in plan]
 
 
 def root_of(size: int, node_hash: NodeHash) -> bytes:
     """The root hash of the tree of the first `size` leaves."""
     if size == 0:
         return EMPTY_ROOT
-    return _fold([node_hash(node) for node in range_nodes(0, size)])
+    return fold([node_hash(node) for node in range_nodes(0, size)])
 
 
 def inclusion_plan(index: int, size: int) -> list[list[NodeId]]:
