@@ -190,7 +190,8 @@ class BandProtocol:
             raise ProtocolError("the band's answer has no status word")
         return response
 
-    def _ok(self, body: bytes, sw: int) -> bytes:
+    def check(self, body: bytes, sw: int) -> bytes:
+        """The body when `sw` is 9000; `ApduError` otherwise."""
         if sw != StatusWord.OK:
             raise ApduError(sw, body)
         return body
@@ -198,7 +199,7 @@ class BandProtocol:
     # --- commands ----------------------------------------------------------------------------
 
     def select(self) -> PublicFacts:
-        body = self._ok(*self.send(_CLA_ISO, Ins.SELECT, 0x04, 0x00, AID, le=256))
+        body = self.check(*self.send(_CLA_ISO, Ins.SELECT, 0x04, 0x00, AID, le=256))
         tlvs = parse_tlvs(body)
         version = _field(tlvs, 0x80, 1, "protocol version")[0]
         if version != 1:
@@ -219,7 +220,7 @@ class BandProtocol:
         )
 
     def cancel(self) -> None:
-        self._ok(*self.send(_CLA_PROPRIETARY, Ins.CANCEL))
+        self.check(*self.send(_CLA_PROPRIETARY, Ins.CANCEL))
 
     def begin_release(self, challenge: bytes) -> None:
         if len(challenge) != CHALLENGE_LENGTH:
@@ -227,7 +228,7 @@ class BandProtocol:
         body, sw = self.send(_CLA_PROPRIETARY, Ins.RELEASE_BEGIN, data=challenge)
         if sw == StatusWord.AUTH_BLOCKED:
             raise BandLockedOut(sw, body, _seconds_left(body))
-        self._ok(body, sw)
+        self.check(body, sw)
 
     def poll_release(self) -> ReleaseResult | ReleaseProgress:
         """One POLL: progress while waiting, the result on a match; refusals raise."""
@@ -238,7 +239,7 @@ class BandProtocol:
             raise NoMatch(sw, body, sw & 0x0F, _seconds_left(body))
         if sw == StatusWord.AUTH_BLOCKED:
             raise BandLockedOut(sw, body, _seconds_left(body))
-        tlvs = parse_tlvs(self._ok(body, sw))
+        tlvs = parse_tlvs(self.check(body, sw))
         return ReleaseResult(
             counter=int.from_bytes(_field(tlvs, 0x90, 4, "release counter"), "big"),
             proof=_field(tlvs, 0x91, 32, "release proof"),
@@ -295,7 +296,7 @@ class BandProtocol:
         while len(out) < length:
             want = min(_MAX_SUMMARY_CHUNK, length - len(out))
             offset = len(out)
-            chunk = self._ok(*self.send(_CLA_PROPRIETARY, Ins.READ_SUMMARY,
+            chunk = self.check(*self.send(_CLA_PROPRIETARY, Ins.READ_SUMMARY,
                                         offset >> 8, offset & 0xFF, le=want))
             if not chunk:
                 raise ProtocolError(f"the summary ended at {len(out)} of {length} bytes")
