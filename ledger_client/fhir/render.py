@@ -54,7 +54,7 @@ def render_text(view: EmergencyView) -> str:
     out += _section("Advance directives", directives, view.notes_for("advance_directives"))
 
     devices = [d.name + (f" ({x})" if (x := _join(d.status, d.body_site)) else "") for d in view.devices]
-    out += _section("Implanted devices", devices, view.notes_for("devices"))
+    out += _section("Medical devices and implants", devices, view.notes_for("devices"))
 
     contacts = [_join(c.name, c.relationship and f"({c.relationship})", sep=" ")
                 + (f": {', '.join(c.telecom)}" if c.telecom else "") for c in view.contacts]
