@@ -79,9 +79,10 @@ class BadCheckpoint(LedgerError):
 
 
 class LedgerCorrupt(LedgerError):
-    """Full verification found a bad entry: `index` is the first one, `why` the reason."""
+    """Full verification found the stored ledger bad: `index` is the first bad entry (None
+    when the damage is not in one entry: metadata, tree nodes, derived tables)."""
 
-    def __init__(self, index: int, why: str) -> None:
-        super().__init__(f"entry {index}: {why}")
+    def __init__(self, index: int | None, why: str) -> None:
+        super().__init__(f"entry {index}: {why}" if index is not None else why)
         self.index = index
         self.why = why
