@@ -62,7 +62,7 @@ def test_key_ids_are_short_and_distinct(recipient_keys: dict[Suite, tuple[Recipi
 
 
 @pytest.mark.parametrize("cls", [RecipientKey, RecipientPublicKey])
-def test_wrong_lengths_are_invalid_keys(cls: type, suite: Suite) -> None:
+def test_wrong_lengths_are_invalid_keys(cls: type[RecipientKey] | type[RecipientPublicKey], suite: Suite) -> None:
     good = PUBLIC_LENGTHS[suite] if cls is RecipientPublicKey else PRIVATE_LENGTHS[suite]
     for length in (1, good - 1, good + 1):
         with pytest.raises(InvalidKey, match=suite.name):
@@ -72,7 +72,7 @@ def test_wrong_lengths_are_invalid_keys(cls: type, suite: Suite) -> None:
 
 
 @pytest.mark.parametrize("cls", [RecipientKey, RecipientPublicKey])
-def test_unknown_suite_tag_is_unsupported(cls: type) -> None:
+def test_unknown_suite_tag_is_unsupported(cls: type[RecipientKey] | type[RecipientPublicKey]) -> None:
     with pytest.raises(UnsupportedSuite):
         cls.from_bytes(b"\x09" + b"\x00" * 32)
 

@@ -114,20 +114,16 @@ class TestMovedCiphertext:
         blob = _encrypt(key, patient)
         fields = _fields(suite)
         header_end = fields["patient"].stop
-        target = {"patient": patient, "record_id": RECORD_ID, "version": 3}
-        if change == "patient":
-            target["patient"] = other_patient
-        elif change == "record id":
-            target["record_id"] = "ips-2"
-        elif change == "version":
-            target["version"] = 4
-        else:
-            target["record_id"] = "ips-1-longer"
-        forged_header = RecordHeader(suite, str(target["record_id"]), int(target["version"]), str(target["patient"])).to_bytes()
-        forged = forged_header + blob[header_end:]
-        assert read_record_header(forged).record_id == target["record_id"]
+        to_patient, to_record, to_version = {
+            "patient": (other_patient, RECORD_ID, 3),
+            "record id": (patient, "ips-2", 3),
+            "version": (patient, RECORD_ID, 4),
+            "record id and length": (patient, "ips-1-longer", 3),
+        }[change]
+        forged = RecordHeader(suite, to_record, to_version, to_patient).to_bytes() + blob[header_end:]
+        assert read_record_header(forged).record_id == to_record
         with pytest.raises(DecryptError, match="does not open"):
-            _decrypt(forged, key, str(target["patient"]), str(target["record_id"]), int(target["version"]))
+            _decrypt(forged, key, to_patient, to_record, to_version)
 
 
 def test_flipping_any_byte_fails_closed(key: RecipientKey, suite: Suite, patient: str) -> None:
