@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import socket
+import threading
 
 import pytest
 import serial
 from pyfingerprint.pyfingerprint import PyFingerprint
 
-from hardware.sim.fingerprint import SimulatedSensor, build_packet
+from hardware.sim.fingerprint import SimulatedSensor, Timing, build_packet
 
 VFY_PWD_0 = bytes.fromhex("EF01 FFFFFFFF 01 0007 13 00000000 001B")
 ACK_OK = bytes.fromhex("EF01 FFFFFFFF 07 0003 00 000A")
@@ -202,3 +203,31 @@ def test_preenrolled_finger_is_found(fingerprint_sensor: SimulatedSensor) -> Non
         sim.enroll("x", slot=200)
     fp = open_sensor(sim)
     assert search(sim, fp, "patient-right-thumb")[0] == 5
+
+
+def test_power_cycle_keeps_library_and_forgets_password() -> None:
+    with SimulatedSensor(password=9) as sim:
+        sim.enroll("alice", slot=0)
+        fp = open_sensor(sim, password=9)
+        assert fp.verifyPassword()
+        with serial.Serial(sim.port, 57600, timeout=1) as line:  # open first: open() flushes
+            sim.power_cycle()
+            assert line.read(1) == b"\x55"  # the ready sign
+            line.write(build_packet(0xFFFFFFFF, 0x01, b"\x1d"))  # TemplateNum
+            assert line.read(12) == bytes.fromhex("EF01 FFFFFFFF 07 0003 21 002B")
+        assert fp.verifyPassword() and fp.getTemplateCount() == 1
+
+
+def test_datasheet_timing_still_serves_pyfingerprint() -> None:
+    # exercises the wire-time and work-time path; durations are measured in no test
+    with SimulatedSensor(timing=Timing.datasheet()) as sim:
+        fp = open_sensor(sim)
+        assert fp.verifyPassword() and fp.getTemplateCount() == 0
+        assert len(fp.downloadCharacteristics(0x01)) == 512
+
+
+def test_close_stops_the_server_thread() -> None:
+    sim = SimulatedSensor(tcp=True)
+    sim.close()
+    assert not any(t.name == "fingerprint-sim" for t in threading.enumerate())
+    sim.close()  # a second close is harmless

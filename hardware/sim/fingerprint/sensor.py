@@ -82,9 +82,10 @@ class Sensor:
         self._rng = random.Random(self.seed)
         self.finger: _Finger | None = None
         self.led: tuple[int, int, int, int] | None = None  # ctrl, speed, colour, count
-        self._power_on()
+        self.power_on()
 
-    def _power_on(self) -> None:
+    def power_on(self) -> None:
+        """Volatile state as after power-up; the library and settings are in flash."""
         self.image: Image | None = None
         self.buffers = {1: blank_char_file(), 2: blank_char_file()}
         self.password_ok = self.password == 0
@@ -334,7 +335,7 @@ class Sensor:
 
     def _soft_reset(self, args: bytes) -> Response:
         response = self._ack(C.OK)
-        self._power_on()
+        self.power_on()
         response.after = SOFT_RESET_SIGN
         return response
 

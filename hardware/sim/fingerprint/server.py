@@ -18,7 +18,7 @@ from typing import Callable
 from ..pty_port import PtyPort
 from .fingers import Condition
 from .frames import BadPacket, Packet, PacketReader
-from .sensor import FACTORY_BAUD, Sensor, Timing
+from .sensor import FACTORY_BAUD, SOFT_RESET_SIGN, Sensor, Timing
 
 __all__ = ["SimulatedSensor"]
 
@@ -87,6 +87,14 @@ class SimulatedSensor:
             raise ValueError(f"slot {slot} is outside the library (0..{self._sensor.capacity - 1})")
         with self._lock:
             self._sensor.enroll(slot, name)
+
+    def power_cycle(self) -> None:
+        """Cut and restore the sensor's power (the band switches it to save battery): buffers
+        and password verification are lost, the library and settings stay, and the sensor
+        sends its 0x55 ready sign on the pty as the R503 does after a reset."""
+        with self._lock:
+            self._sensor.power_on()
+        self._pty.write(SOFT_RESET_SIGN)
 
     def go_silent(self) -> None:
         self.silent = True
