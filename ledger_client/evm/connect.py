@@ -34,7 +34,7 @@ from ledger_client.evm.contract import compile_ledger_contract
 from ledger_client.ledger.protocol import LedgerUnavailable, register_backend
 
 __all__ = ["open_evm_ledger", "deploy_ledger", "Deployment", "LocalChain", "start_local_chain",
-           "tester_web3", "operator_account", "register_evm_backends", "OPERATOR_KEY_ENV"]
+           "tester_web3", "operator_account", "stop_shared_anvil", "register_evm_backends", "OPERATOR_KEY_ENV"]
 
 OPERATOR_KEY_ENV = "ICEBAND_EVM_KEY"
 _tester_chains: dict[str, tuple[Web3, str, str]] = {}
@@ -71,6 +71,7 @@ def deploy_ledger(w3: Web3, operator: LocalAccount, *, timeout: float = 60.0) ->
             "from": operator.address, "chainId": w3.eth.chain_id,
             "nonce": w3.eth.get_transaction_count(operator.address, "pending"),
             "gasPrice": w3.eth.gas_price * 2})
+        tx["gas"] = int(tx["gas"] * 1.25)  # Anvil's estimate for creation falls ~1% short
         signed = operator.sign_transaction(tx)
         tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
         receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=timeout, poll_latency=0.05)
@@ -165,6 +166,15 @@ def _open_anvil(url: str, **options: Any) -> EvmLedger:
             atexit.register(_local_chain.stop)
         target = _local_chain.url
     return _open_http(target, **options)
+
+
+def stop_shared_anvil() -> None:
+    """Stop the Anvil that `evm+anvil` started in this process, if any."""
+    global _local_chain
+    with _lock:
+        chain, _local_chain = _local_chain, None
+    if chain is not None:
+        chain.stop()
 
 
 def open_evm_ledger(url: str, **options: Any) -> EvmLedger:
