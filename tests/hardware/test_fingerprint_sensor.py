@@ -113,8 +113,9 @@ def test_up_char_then_down_char_round_trip() -> None:
 
 
 def test_data_packet_without_command_is_an_error() -> None:
-    assert parse_packet(Sensor().receive(Packet(FACTORY, PacketId.DATA, b"\x01\x02")).frames[0]
-                        ).content == bytes([C.RECEIVE_ERROR])
+    reply = Sensor().receive(Packet(FACTORY, PacketId.DATA, b"\x01\x02"))
+    assert reply is not None
+    assert parse_packet(reply.frames[0]).content == bytes([C.RECEIVE_ERROR])
 
 
 def test_capture_failures_by_condition() -> None:
