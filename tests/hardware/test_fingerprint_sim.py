@@ -231,3 +231,18 @@ def test_close_stops_the_server_thread() -> None:
     sim.close()
     assert not any(t.name == "fingerprint-sim" for t in threading.enumerate())
     sim.close()  # a second close is harmless
+
+
+def test_a_simulator_failure_surfaces_at_close(monkeypatch: pytest.MonkeyPatch) -> None:
+    sim = SimulatedSensor()
+
+    def broken(item: object) -> None:
+        raise ZeroDivisionError("bug in the simulator")
+
+    monkeypatch.setattr(sim._sensor, "receive", broken)
+    with serial.Serial(sim.port, 57600, timeout=0.3) as line:
+        line.write(VFY_PWD_0)
+        assert line.read(12) == b""
+    with pytest.raises(RuntimeError, match="thread failed") as info:
+        sim.close()
+    assert isinstance(info.value.__cause__, ZeroDivisionError)

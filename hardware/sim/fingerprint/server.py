@@ -64,6 +64,7 @@ class SimulatedSensor:
         self.packets_received = 0
         self.packets_sent = 0
         self.instructions: list[int] = []  # instruction codes of command packets, in order
+        self._failure: BaseException | None = None
         self._thread = threading.Thread(target=self._serve, name="fingerprint-sim", daemon=True)
         self._thread.start()
 
@@ -124,6 +125,8 @@ class SimulatedSensor:
         if self._listener is not None:
             self._listener.close()
         self._pty.close()
+        if self._failure is not None:  # a simulator bug must fail the test, not look like silence
+            raise RuntimeError("the fingerprint simulator thread failed") from self._failure
 
     def __enter__(self) -> "SimulatedSensor":
         return self
@@ -133,6 +136,12 @@ class SimulatedSensor:
 
     # -- the server thread -------------------------------------------------------------------
     def _serve(self) -> None:
+        try:
+            self._serve_until_stopped()
+        except BaseException as exc:  # kept for close() to raise in the test's thread
+            self._failure = exc
+
+    def _serve_until_stopped(self) -> None:
         selector = selectors.DefaultSelector()
         pty_link = _Link(lambda: self._pty.read(4096, 0), self._pty.write, self._pty.line_baud)
         selector.register(self._pty.fileno(), selectors.EVENT_READ, pty_link)
