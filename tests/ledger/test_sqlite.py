@@ -1,0 +1,223 @@
+"""The SQLite backend: proofs against signed checkpoints, tamper detection, crash safety."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from ledger_client.crypto import SigningKey
+from ledger_client.ledger import (
+    BadCheckpoint, Checkpoint, LedgerCorrupt, LedgerUnavailable, ProofError, UnknownBackend,
+    open_ledger)
+from ledger_client.ledger.author import write
+from ledger_client.ledger.codec import encode_entry
+from ledger_client.ledger.merkle import hash_leaf, verify_consistency, verify_inclusion
+from ledger_client.ledger.sqlite import SqliteLedger
+from ledger_client.ledger.verify import verify_ledger_file
+
+from .conformance.actors import Cast
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def populated(path: Path, accesses: int = 20) -> tuple[SqliteLedger, Cast]:
+    ledger = SqliteLedger(path)
+    cast = Cast(ledger).setup_all()
+    write(ledger, cast.hospital, cast.anchor_body(1))
+    for counter in range(accesses):
+        write(ledger, cast.responder, cast.access_body(counter))
+    return ledger, cast
+
+
+def test_inclusion_and_consistency_proofs_verify_against_signed_checkpoints(tmp_path: Path) -> None:
+    ledger, _ = populated(tmp_path / "l.db")
+    old = ledger.checkpoint()
+    Cast(ledger).register_patient()
+    new = ledger.checkpoint()
+    assert new.tree_size == old.tree_size + 1
+    text = new.to_text(ledger.public_key)
+    parsed = Checkpoint.from_text(text)
+    parsed.verify(ledger.public_key)
+    assert parsed == new
+    for index in range(new.tree_size):
+        proof = ledger.inclusion_proof(index, new.tree_size)
+        verify_inclusion(index, new.tree_size, hash_leaf(ledger.encoded_entry(index)), proof,
+                         parsed.root_hash)
+    for size in range(0, new.tree_size + 1):
+        verify_consistency(size, new.tree_size, ledger.root_at(size), new.root_hash,
+                           ledger.consistency_proof(size, new.tree_size))
+    assert old.root_hash == ledger.root_at(old.tree_size)
+    with pytest.raises(ProofError):
+        ledger.inclusion_proof(0, new.tree_size + 1)
+    ledger.close()
+
+
+def test_checkpoint_signature_and_origin_are_checked(tmp_path: Path) -> None:
+    ledger, _ = populated(tmp_path / "l.db", accesses=1)
+    checkpoint = ledger.checkpoint()
+    stranger = SigningKey.generate().verify_key.to_bytes()
+    with pytest.raises(BadCheckpoint, match="for log"):
+        checkpoint.verify(stranger)
+    lying = Checkpoint(checkpoint.origin, checkpoint.tree_size + 1, checkpoint.root_hash,
+                       checkpoint.timestamp_ms, checkpoint.signature)
+    with pytest.raises(BadCheckpoint, match="signature"):
+        lying.verify(ledger.public_key)
+    with pytest.raises(BadCheckpoint):
+        Checkpoint.from_text("not a checkpoint")
+    ledger.close()
+
+
+def test_reopening_gives_the_same_tree_and_key(tmp_path: Path) -> None:
+    ledger, cast = populated(tmp_path / "l.db")
+    before = ledger.checkpoint()
+    ledger.close()
+    again = open_ledger(f"sqlite:///{tmp_path / 'l.db'}")
+    assert again.checkpoint().root_hash == before.root_hash
+    assert again.public_key == ledger.public_key  # type: ignore[attr-defined]
+    write(again, cast.responder, cast.access_body(99))
+    assert again.size() == before.tree_size + 1
+    again.close()
+
+
+def test_bad_urls_and_missing_files_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(UnknownBackend, match="no ledger backend for scheme 'ftp'"):
+        open_ledger("ftp://example/ledger")
+    with pytest.raises(UnknownBackend, match="not a ledger URL"):
+        open_ledger("ledger.db")
+    with pytest.raises(LedgerUnavailable, match="no ledger at"):
+        open_ledger(f"sqlite:///{tmp_path / 'missing.db'}", create=False)
+    with pytest.raises(LedgerUnavailable, match="no host"):
+        open_ledger("sqlite://host/x.db")
+
+
+def test_verify_accepts_a_good_ledger(tmp_path: Path) -> None:
+    ledger, _ = populated(tmp_path / "l.db")
+    checkpoint = ledger.checkpoint()
+    ledger.close()
+    report = verify_ledger_file(tmp_path / "l.db", public_key=ledger.public_key)
+    assert (report.tree_size, report.root_hash) == (checkpoint.tree_size, checkpoint.root_hash)
+
+
+def _flip_in_rows(path: Path, table: str, column: str, key_column: str, every: int) -> list[str]:
+    """Flip one bit at every `every`-th byte of each row's blob; list flips verify missed."""
+    failures = []
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA synchronous=OFF")  # a test copy: no need to wait for the disk
+    rows = db.execute(f"SELECT {key_column}, {column} FROM {table}").fetchall()
+    update = f"UPDATE {table} SET {column} = ? WHERE {key_column} = ?"
+    for key, value in rows:
+        original = bytes(value)
+        for position in range(0, len(original), every):
+            flipped = bytearray(original)
+            flipped[position] ^= 0x01
+            db.execute(update, (bytes(flipped), key))
+            try:
+                verify_ledger_file(path)
+                failures.append(f"{table} {key} byte {position}")
+            except LedgerCorrupt:
+                pass
+            db.execute(update, (original, key))
+    db.close()
+    return failures
+
+
+def test_flipping_any_byte_of_any_entry_or_node_fails_verification(tmp_path: Path) -> None:
+    ledger, _ = populated(tmp_path / "l.db", accesses=2)
+    ledger.close()
+    assert _flip_in_rows(tmp_path / "l.db", "entries", "data", "idx", every=1) == []
+    assert _flip_in_rows(tmp_path / "l.db", "nodes", "hash", "id", every=3) == []
+    verify_ledger_file(tmp_path / "l.db")  # restored
+
+
+def test_tampered_derived_tables_and_metadata_fail_verification(tmp_path: Path) -> None:
+    ledger, cast = populated(tmp_path / "l.db", accesses=3)
+    public_key = ledger.public_key
+    ledger.close()
+    path = tmp_path / "l.db"
+    tamperings = [
+        "UPDATE devices SET revoked = 1",
+        "UPDATE records SET version = version + 1",
+        "UPDATE grants SET granted = 0",
+        "DELETE FROM patient_entries WHERE idx = (SELECT MAX(idx) FROM patient_entries)",
+        "UPDATE authors SET seq = seq + 1",
+        "DELETE FROM entries WHERE idx = 3",
+        "DELETE FROM entries WHERE idx = (SELECT MAX(idx) FROM entries)",
+        "INSERT INTO nodes VALUES (999999, zeroblob(32))",
+    ]
+    for sql in tamperings:
+        copy = tmp_path / "copy.db"
+        copy.write_bytes(path.read_bytes())
+        db = sqlite3.connect(copy)
+        db.execute(sql)
+        db.commit()
+        db.close()
+        with pytest.raises(LedgerCorrupt):
+            verify_ledger_file(copy)
+            pytest.fail(f"verify accepted: {sql}")
+    with pytest.raises(LedgerCorrupt, match="pinned"):
+        verify_ledger_file(path, public_key=SigningKey.generate().verify_key.to_bytes())
+    verify_ledger_file(path, public_key=public_key)
+
+
+def test_flipping_entry_bytes_in_the_file_itself_fails_verification(tmp_path: Path) -> None:
+    ledger, _ = populated(tmp_path / "l.db", accesses=4)
+    encoded = [ledger.encoded_entry(i) for i in range(ledger.size())]
+    ledger.close()
+    raw = (tmp_path / "l.db").read_bytes()
+    assert not (tmp_path / "l.db-wal").exists() or (tmp_path / "l.db-wal").stat().st_size == 0
+    target = tmp_path / "flipped.db"
+    checked = 0
+    for index, data in enumerate(encoded):
+        offset = raw.find(data)
+        assert offset >= 0, f"entry {index} is not stored verbatim"
+        for position in range(0, len(data), 7):
+            flipped = bytearray(raw)
+            flipped[offset + position] ^= 0x80
+            target.write_bytes(bytes(flipped))
+            with pytest.raises(LedgerCorrupt) as info:
+                verify_ledger_file(target)
+            assert info.value.index in (index, None)
+            checked += 1
+    assert checked > 100
+
+
+_CRASHER = textwrap.dedent("""
+    import os, sys
+    from ledger_client.ledger.sqlite import SqliteLedger
+    from tests.ledger.conformance.actors import Cast
+    from ledger_client.ledger.author import make_entry
+    ledger = SqliteLedger(sys.argv[1])
+    cast = Cast(ledger).setup_all()
+    crash_after = int(sys.argv[2])
+    calls = []
+    original = SqliteLedger._push_leaf
+    def dying(self, *args):
+        calls.append(1)
+        if len(calls) > crash_after:
+            os._exit(9)   # power cut in the middle of the transaction
+        return original(self, *args)
+    SqliteLedger._push_leaf = dying
+    entries = [make_entry(ledger, cast.responder, cast.access_body(i), sequence=i)
+               for i in range(10)]
+    ledger.append_batch(entries)
+""")
+
+
+@pytest.mark.parametrize("crash_after", [0, 3, 9])
+def test_a_crash_inside_a_batch_leaves_the_previous_verifiable_ledger(
+        tmp_path: Path, crash_after: int) -> None:
+    path = tmp_path / "l.db"
+    result = subprocess.run([sys.executable, "-c", _CRASHER, str(path), str(crash_after)],
+                            cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 9, result.stderr
+    report = verify_ledger_file(path)
+    assert report.tree_size == 5  # the set-up entries only: the batch left no trace
+    ledger = SqliteLedger(path)
+    assert ledger.checkpoint().root_hash == report.root_hash
+    ledger.close()
