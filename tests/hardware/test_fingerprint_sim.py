@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import socket
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -246,3 +249,27 @@ def test_a_simulator_failure_surfaces_at_close(monkeypatch: pytest.MonkeyPatch) 
     with pytest.raises(RuntimeError, match="thread failed") as info:
         sim.close()
     assert isinstance(info.value.__cause__, ZeroDivisionError)
+
+
+def test_standalone_command_serves_until_terminated() -> None:
+    child = subprocess.Popen([sys.executable, "-m", "hardware.sim.fingerprint", "--tcp",
+                              "--enroll", "alice:4"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None
+        port, tcp = child.stdout.readline().strip(), child.stdout.readline().strip()
+        assert port.startswith("/dev/pts/") and tcp.startswith("tcp:127.0.0.1:")
+        fp = PyFingerprint(port, 57600, 0xFFFFFFFF, 0)
+        assert fp.verifyPassword() and fp.getTemplateIndex(0)[4] is True
+        del fp
+    finally:
+        child.send_signal(signal.SIGTERM)
+        _, err = child.communicate(timeout=10)
+    assert child.returncode == 0 and "served 2 packets" in err
+
+
+def test_standalone_command_rejects_bad_enrolment() -> None:
+    result = subprocess.run([sys.executable, "-m", "hardware.sim.fingerprint",
+                             "--enroll", "alice:900"], capture_output=True, text=True,
+                            timeout=20)
+    assert result.returncode == 2 and "outside the library" in result.stderr
