@@ -85,7 +85,7 @@ def build_demo_world(home: Path, *, band: SimulatedBand, record: Path | None = N
                      ledger_url: str | None = None, finger: str = DEMO_FINGER,
                      progress: Callable[[str], None] = lambda _: None) -> DemoWorld:
     home.mkdir(parents=True, exist_ok=True)
-    ledger_url = ledger_url or f"sqlite:///{home / 'ledger.db'}"
+    ledger_url = ledger_url or "sqlite://" + str((home / "ledger.db").resolve())
     store_dir = home / "store"
     record = record or default_record()
     plain = Path(record).read_bytes()

@@ -22,6 +22,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -200,6 +201,17 @@ class Outbox:
             self._mark(event.event_id, EventState.SENT, receipt.index)
             sent += 1
         return FlushReport(sent, already, refused, 0)
+
+    def sync(self, open_ledger: Callable[[], Ledger]) -> FlushReport:
+        """Opens the ledger and flushes; an unreachable ledger leaves everything queued."""
+        try:
+            ledger = open_ledger()
+        except (LedgerError, OSError, ConnectionError):
+            return FlushReport(still_queued=len(self.pending()))
+        try:
+            return self.flush(ledger)
+        finally:
+            ledger.close()
 
     # Release counters seen per band, so a replayed release is refused even offline. The band's
     # id is stored only as a keyed hash: the file does not say which bands this tablet read.

@@ -19,7 +19,10 @@ from ledger_client.crypto import RecipientKey, SigningKey
 from ledger_client.crypto.errors import CryptoError
 from ledger_client.crypto.keyfile import load_key_file, save_key_file
 
-from .session import ResponderCredentials
+from ledger_client.ledger.protocol import Ledger, open_ledger
+
+from .record_store import open_record_store
+from .session import RecordStore, ResponderCredentials
 
 __all__ = ["TabletProfile", "ProfileError", "SignInError"]
 
@@ -73,6 +76,14 @@ class TabletProfile:
             raise ProfileError(f"no responder profile in {path}") from None
         except (ValueError, KeyError, TypeError) as exc:
             raise ProfileError(f"the profile in {path} is damaged ({exc})") from None
+
+    def open_ledger(self) -> Ledger:
+        """The ledger, never created here: a missing file is an unreachable ledger."""
+        options = {"create": False} if self.ledger_url.startswith("sqlite:") else {}
+        return open_ledger(self.ledger_url, **options)
+
+    def open_store(self) -> RecordStore:
+        return open_record_store(self.store_dir)
 
     def sign_in(self, passphrase: str) -> ResponderCredentials:
         """Unlocks the keys; `SignInError` with a one-line reason otherwise."""

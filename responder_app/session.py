@@ -110,13 +110,20 @@ class ResponderSession:
         facts = self._band(self._protocol.select, "reading the band")
         if facts.state is BandState.UNPROVISIONED:
             raise e.NotProvisioned("this band has not been set up for a patient")
-        self.facts = facts
         try:
             ledger = self._open_ledger()
-            self._check_on_ledger(ledger, facts)
-            self._ledger, self._online = ledger, True
         except _UNREACHABLE:
-            self._ledger, self._online = None, False   # offline: checked again when syncing
+            ledger = None   # offline: the ledger checks the band again when the access syncs
+        if ledger is not None:
+            try:
+                self._check_on_ledger(ledger, facts)
+            except _UNREACHABLE:
+                ledger = None
+            except BaseException:
+                ledger.close()
+                raise
+        self._ledger, self._online = ledger, ledger is not None
+        self.facts = facts  # only a band that passed the checks may be asked to release
         return BandInfo(facts, self._online)
 
     def _check_on_ledger(self, ledger: Ledger, facts: PublicFacts) -> None:
@@ -282,6 +289,7 @@ class ResponderSession:
         self._payload = None
         self._release = None
         if self._ledger is not None:
+            self._ledger.close()
             self._ledger = None
         self._device.close()
 
