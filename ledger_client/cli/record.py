@@ -41,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="emergency records (FHIR IPS): view, and store/fetch through the ledger",
         description="Emergency records: FHIR R4 International Patient Summary documents.",
     )
-    record_subparsers = group.add_subparsers(dest="record_command", metavar="ACTION", required=True)
+    record_subparsers = group.add_subparsers(title="actions", required=True)
     view = record_subparsers.add_parser(
         "view",
         help="print the emergency view of an IPS document (JSON or XML)",

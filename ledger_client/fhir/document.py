@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+import fhir.resources.R4B as r4b
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.composition import Composition
 from fhir.resources.R4B.patient import Patient
@@ -127,6 +128,26 @@ def _validation_message(exc: ValidationError) -> str:
     return f"not valid FHIR R4: {where}: {first['msg']}" + (f" (and {more} more)" if more else "")
 
 
+def _check_resource_types(node: Any, depth: int = 0) -> None:
+    """Name an unknown resourceType clearly (the models would fail on it with a bare KeyError)."""
+    if depth > 100:
+        raise InvalidRecord("not valid FHIR R4: nested too deeply")
+    if isinstance(node, list):
+        for item in node:
+            _check_resource_types(item, depth + 1)
+    elif isinstance(node, dict):
+        kind = node.get("resourceType")
+        if kind is not None:
+            try:
+                known = isinstance(kind, str) and issubclass(r4b.get_fhir_model_class(kind), Resource)
+            except ValueError:
+                known = False
+            if not known:
+                raise InvalidRecord(f"not valid FHIR R4: unknown resourceType {str(kind)[:60]!r}")
+        for value in node.values():
+            _check_resource_types(value, depth + 1)
+
+
 def _is_ips_type(composition: Composition) -> bool:
     codings = composition.type.coding if composition.type else None
     return any(c.system == LOINC and c.code == IPS_LOINC for c in codings or ())
@@ -146,12 +167,16 @@ def load_ips(source: bytes | str | Path) -> IpsDocument:
         raise InvalidRecord(f"not an IPS document: a {resource_type} resource, not a Bundle")
     if data.get("type") != "document":
         raise InvalidRecord(f"not an IPS document: Bundle type is {data.get('type')!r}, not 'document'")
+    _check_resource_types(data)
     try:
         bundle = Bundle.model_validate(data)
     except ValidationError as exc:
         raise InvalidRecord(_validation_message(exc)) from None
     except RecursionError:
         raise InvalidRecord("not valid FHIR R4: nested too deeply") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        # The models raise these on some malformed input; it is still the input's fault.
+        raise InvalidRecord(f"not valid FHIR R4: {type(exc).__name__}: {exc}") from None
     entries = bundle.entry or []
     if not entries or not isinstance(entries[0].resource, Composition):
         raise InvalidRecord("not an IPS document: the first Bundle entry is not a Composition")

@@ -13,6 +13,8 @@ from typing import Any, Iterator
 
 from ledger_client.fhir.document import IpsDocument
 from ledger_client.fhir.dosage import dosage_text
+from ledger_client.fhir.errors import InvalidRecord
+from ledger_client.fhir.schema import Record
 from ledger_client.fhir.terms import (
     BLOOD_GROUP_LOINC,
     LOINC,
@@ -52,6 +54,14 @@ def _code(concept: Any) -> str | None:
     return None
 
 
+def _bound(record: type[Record], name: str, value: str | None) -> str | None:
+    """A code from a required FHIR binding; anything else makes the record invalid (fail closed)."""
+    if value is None or value in record.ALLOWED[name]:
+        return value or None
+    allowed = " | ".join(sorted(record.ALLOWED[name]))
+    raise InvalidRecord(f"{record.__name__.lower()} {name} {value[:40]!r} is not one of {allowed}")
+
+
 class _Reader:
     def __init__(self, doc: IpsDocument) -> None:
         self.doc = doc
@@ -63,7 +73,8 @@ class _Reader:
     def section_entries(self, key: str) -> Iterator[Any]:
         """Resolved entries of the IPS section `key`; notes an emptyReason or a bare narrative."""
         for section in self.doc.composition.section or ():
-            if not any(c.system == LOINC and c.code == SECTION_LOINC[key] for c in section.code.coding or ()):
+            codings = section.code.coding if section.code else None
+            if not any(c.system == LOINC and c.code == SECTION_LOINC[key] for c in codings or ()):
                 continue
             if section.emptyReason is not None:
                 reason = concept_text(section.emptyReason) or "no reason given"
@@ -93,12 +104,13 @@ class _Reader:
             substance = concept_text(r.code) or next(
                 (concept_text(x.substance) for x in r.reaction or () if concept_text(x.substance)), None)
             reactions = tuple(
-                Reaction(tuple(t for m in x.manifestation or () if (t := concept_text(m))), x.severity or None)
+                Reaction(tuple(t for m in x.manifestation or () if (t := concept_text(m))),
+                         _bound(Reaction, "severity", x.severity))
                 for x in r.reaction or ())
             found.append(Allergy(
                 substance=substance or "Unspecified substance",
-                criticality=r.criticality or None,
-                type=r.type or None,
+                criticality=_bound(Allergy, "criticality", r.criticality),
+                type=_bound(Allergy, "type", r.type),
                 categories=tuple(r.category or ()),
                 status=_code(r.clinicalStatus),
                 verification=_code(r.verificationStatus),
@@ -215,7 +227,11 @@ class _Reader:
 
 
 def emergency_view(doc: IpsDocument) -> EmergencyView:
-    """The responder's view of `doc`, in display order (allergies first)."""
+    """The responder's view of `doc`, in display order (allergies first).
+
+    Raises `InvalidRecord` if a code the view relies on breaks its required FHIR binding
+    (AllergyIntolerance criticality, type, reaction severity): better refused than misread.
+    """
     reader = _Reader(doc)
     return EmergencyView(
         allergies=reader.allergies(),

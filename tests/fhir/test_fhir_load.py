@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
+from random import Random
+from typing import Any, Iterator
 
 import pytest
 from fhir.resources.R4B.bundle import Bundle
@@ -12,7 +15,7 @@ from fhir.resources.R4B.patient import Patient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger_client.fhir import InvalidRecord, IpsDocument, load_ips
+from ledger_client.fhir import InvalidRecord, IpsDocument, decode_summary, emergency_view, encode_summary, load_ips
 from fhir_cases import FIXTURES, as_bytes, entry_of, fixture_path, minimal_bundle
 
 EXPECTED = {
@@ -83,6 +86,8 @@ def test_relative_references_resolve_against_the_bundle() -> None:
          "not an integer"),
         (b"<Bundle xmlns='http://hl7.org/fhir' bad='1'><type value='document'/></Bundle>", "unexpected attribute"),
         (b"<Bundle xmlns='http://hl7.org/fhir'><type value='document'/></Bundle>", "first Bundle entry"),
+        (b'{"resourceType": "Bundle", "type": "document", "entry": [{"resource": {"resourceType": "Nope"}}]}',
+         "unknown resourceType 'Nope'"),
     ],
 )
 def test_bad_input_is_an_invalid_record(data: bytes, message: str) -> None:
@@ -174,7 +179,7 @@ def test_fuzz_any_bytes_give_a_document_or_invalid_record(data: bytes) -> None:
 _MINIMAL_BYTES = json.dumps(minimal_bundle()).encode()
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, len(_MINIMAL_BYTES) - 1), st.integers(1, 40), st.binary(max_size=8))
 def test_fuzz_mutated_vector_gives_a_document_or_invalid_record(at: int, cut: int, insert: bytes) -> None:
     mutated = _MINIMAL_BYTES[:at] + insert + _MINIMAL_BYTES[at + cut:]
@@ -183,3 +188,38 @@ def test_fuzz_mutated_vector_gives_a_document_or_invalid_record(at: int, cut: in
     except InvalidRecord:
         return
     assert doc.composition is not None
+
+
+def _tree_nodes(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    yield path
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in items:
+        yield from _tree_nodes(value, path + (key,))
+
+
+def _at(node: Any, path: tuple[Any, ...]) -> Any:
+    for key in path:
+        node = node[key]
+    return node
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.randoms(use_true_random=False), st.integers(1, 3))
+def test_fuzz_structural_mutations_load_and_view_or_refuse(rnd: Random, mutations: int) -> None:
+    # Delete elements or graft one part of the document onto another, then load and view it:
+    # the only acceptable failure is InvalidRecord, at either step.
+    bundle = minimal_bundle()
+    for _ in range(mutations):
+        paths = [p for p in _tree_nodes(bundle) if p]
+        target, parent = rnd.choice(paths), None
+        parent = _at(bundle, target[:-1])
+        if rnd.random() < 0.5:
+            del parent[target[-1]]
+        else:
+            parent[target[-1]] = copy.deepcopy(_at(bundle, rnd.choice(paths)))
+    try:
+        view = emergency_view(load_ips(as_bytes(bundle)))
+    except InvalidRecord:
+        return
+    assert decode_summary(encode_summary(view)) == view
+    assert view.render_text().startswith("EMERGENCY SUMMARY")

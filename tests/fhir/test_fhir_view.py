@@ -10,6 +10,7 @@ from fhir_cases import FIXTURES, add_entry, as_bytes, entry_of, fixture_path, mi
 from ledger_client.fhir import (
     Allergy,
     EmergencyView,
+    InvalidRecord,
     InvalidSummary,
     Medication,
     Problem,
@@ -257,3 +258,20 @@ def test_from_dict_rejects_what_to_dict_never_makes(mutate, message: str) -> Non
     mutate(data)
     with pytest.raises(InvalidSummary, match=message):
         EmergencyView.from_dict(data)
+
+
+def test_section_without_code_is_ignored_not_a_crash() -> None:
+    bundle = minimal_bundle()
+    del section_of(bundle, "11450-4")["code"]
+    view = emergency_view(load_ips(as_bytes(bundle)))
+    assert view.problems == () and view.allergies == (PENICILLIN,)
+
+
+@pytest.mark.parametrize(("element", "value"), [("criticality", "fatal"), ("type", "dislike")])
+def test_codes_outside_their_required_binding_are_refused(element: str, value: str) -> None:
+    # fhir.resources does not check code bindings; the view must not show a code it cannot mean.
+    bundle = minimal_bundle()
+    entry_of(bundle, "AllergyIntolerance")[element] = value
+    doc = load_ips(as_bytes(bundle))
+    with pytest.raises(InvalidRecord, match=f"allergy {element} '{value}' is not one of"):
+        emergency_view(doc)
