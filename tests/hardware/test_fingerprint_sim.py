@@ -273,3 +273,17 @@ def test_standalone_command_rejects_bad_enrolment() -> None:
                              "--enroll", "alice:900"], capture_output=True, text=True,
                             timeout=20)
     assert result.returncode == 2 and "outside the library" in result.stderr
+
+
+def test_security_level_and_packet_size_settings(fingerprint_sensor: SimulatedSensor) -> None:
+    sim, fp = fingerprint_sensor, open_sensor(fingerprint_sensor)
+    fp.setSecurityLevel(5)
+    fp.setMaxPacketSize(32)
+    assert fp.getSecurityLevel() == 5 and fp.getMaxPacketSize() == 32
+    capture(sim, fp, "alice", 0x01)
+    sent_before = sim.packets_sent
+    assert len(fp.downloadCharacteristics(0x01)) == 512
+    assert sim.packets_sent - sent_before == 1 + 512 // 32  # ack, then 32-byte data packets
+    with pytest.raises(Exception, match="Unknown error 0x1b"):
+        fp.setSystemParameter(4, 3)  # 28800 baud: pyfingerprint allows it, the R503 does not
+    assert fp.getBaudRate() == 57600
