@@ -20,11 +20,11 @@ from ledger_client.ledger.entries import (
     AgencyRegistered, DeviceRegistered, DeviceRevoked, HospitalGranted, PatientRegistered,
     RecordAnchored, ResponderRegistered)
 from ledger_client.ledger.protocol import Ledger, open_ledger
+from ledger_client.store import open_store
 
 from .emergency_blob import EmergencyPayload, seal_emergency_blob, seal_summary
 from .profile import TabletProfile
 from .provisioning import provision_band
-from .record_store import open_record_store
 from .sim_band import SimulatedBand
 
 __all__ = ["DemoWorld", "build_demo_world", "DEMO_FINGER", "WRONG_FINGER", "DEMO_PASSPHRASE",
@@ -74,7 +74,7 @@ def anchor_record(ledger: Ledger, store_dir: Path, hospital: SigningKey, ek: Rec
     """Encrypts, stores and anchors one record version; returns the ciphertext."""
     ciphertext = encrypt_record(plain, patient=address, record_id=_RECORD_ID, version=version,
                                 emergency_key=ek.public_key())
-    digest = open_record_store(store_dir).put(ciphertext)
+    digest = open_store(store_dir).put(ciphertext)
     pointer = seal_to_many(digest, [ek.public_key()], info=_POINTER_INFO)
     write(ledger, hospital, RecordAnchored(address_bytes(address), _RECORD_ID, version,
                                            hashlib.sha256(ciphertext).digest(), pointer))

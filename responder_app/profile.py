@@ -21,8 +21,9 @@ from ledger_client.crypto.keyfile import load_key_file, save_key_file
 
 from ledger_client.ledger.protocol import Ledger, open_ledger
 
-from .record_store import open_record_store
-from .session import RecordStore, ResponderCredentials
+from ledger_client.store import DirectoryStore, RecordStore, open_store
+
+from .session import ResponderCredentials
 
 __all__ = ["TabletProfile", "ProfileError", "SignInError"]
 
@@ -83,7 +84,10 @@ class TabletProfile:
         return open_ledger(self.ledger_url, **options)
 
     def open_store(self) -> RecordStore:
-        return open_record_store(self.store_dir)
+        """The record store, never created here: a missing folder is an unreachable store."""
+        if "://" in str(self.store_dir):
+            return open_store(str(self.store_dir))
+        return DirectoryStore(self.store_dir, create=False)
 
     def sign_in(self, passphrase: str) -> ResponderCredentials:
         """Unlocks the keys; `SignInError` with a one-line reason otherwise."""

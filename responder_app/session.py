@@ -18,7 +18,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Callable
 
 from ledger_client.crypto import RecipientKey, SigningKey
 from ledger_client.crypto.errors import CryptoError
@@ -28,6 +28,7 @@ from ledger_client.fhir.errors import FhirError
 from ledger_client.ledger.entries import DeviceRegistered, EntryKind
 from ledger_client.ledger.errors import LedgerError, LedgerUnavailable
 from ledger_client.ledger.protocol import Ledger, ResponderStatus
+from ledger_client.store import BlobMissing, HashMismatch, RecordStore, StoreUnavailable
 
 from . import errors as e
 from .device import BandDevice
@@ -37,10 +38,10 @@ from .protocol import (
     RELEASE_DOMAIN_TAG, BandLockedOut, BandProtocol, BandState, NoMatch, PublicFacts,
     ReleaseCancelled, ReleaseProgress, ReleaseResult)
 
-__all__ = ["ResponderCredentials", "RecordStore", "BandInfo", "Outcome", "ResponderSession",
+__all__ = ["ResponderCredentials", "BandInfo", "Outcome", "ResponderSession",
            "release_proof"]
 
-_UNREACHABLE = (LedgerUnavailable, OSError, ConnectionError)
+_UNREACHABLE = (LedgerUnavailable, StoreUnavailable, OSError, ConnectionError)
 
 
 @dataclass(frozen=True)
@@ -53,12 +54,6 @@ class ResponderCredentials:
     @property
     def public_key(self) -> bytes:
         return self.signing_key.verify_key.to_bytes()
-
-
-class RecordStore(Protocol):
-    """Content-addressed ciphertexts: `get` raises KeyError when absent, OSError when away."""
-
-    def get(self, digest: bytes) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -226,8 +221,12 @@ class ResponderSession:
             raise e.NoRecord("the ledger holds no record for this patient")
         try:
             blob = self._open_store().get(anchor.ciphertext_sha256)
-        except KeyError:
-            raise e.RecordTampered("the record store lacks the record the ledger names") from None
+        except BlobMissing:
+            raise e.RecordTampered("the record store lacks the record the ledger names "
+                                   "(deleted or swapped)") from None
+        except HashMismatch:
+            raise e.RecordTampered("the fetched record's hash differs from the ledger's: "
+                                   "the record was altered") from None
         if hashlib.sha256(blob).digest() != anchor.ciphertext_sha256:
             raise e.RecordTampered("the fetched record's hash differs from the ledger's: "
                                    "the record was altered")

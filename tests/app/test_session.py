@@ -102,7 +102,7 @@ def test_a_revoked_band_is_refused_before_any_release(scene: Scene) -> None:
 
 
 def test_a_tampered_record_is_refused(scene: Scene) -> None:
-    stored = next(p for p in scene.world.profile.store_dir.iterdir() if not p.name.startswith("."))
+    stored = next(p for p in scene.world.profile.store_dir.rglob("*") if p.is_file())
     data = bytearray(stored.read_bytes())
     data[-5] ^= 0x01
     stored.write_bytes(bytes(data))
