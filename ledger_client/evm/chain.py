@@ -24,7 +24,7 @@ from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
 
 from ledger_client.ledger.protocol import LedgerUnavailable, Refusal, RefusedWrite
 
-__all__ = ["Chain", "SentWrite", "refusal_from_reason", "unavailable"]
+__all__ = ["Chain", "SentWrite", "refusal_from_reason", "unavailable", "fee_fields"]
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,18 @@ class SentWrite:
     block_number: int
     block_hash: bytes
     receipt: Any
+
+
+# A fixed tip, not the node's suggestion: suggestions follow recent tips, and bidding
+# "suggested x 2" every time makes the price run away on a quiet chain.
+PRIORITY_FEE_WEI = 1_000_000_000
+
+
+def fee_fields(w3: Web3, rpc: Callable[[Callable[[], Any]], Any] = lambda f: f()) -> dict[str, int]:
+    """EIP-1559 fees that survive two base-fee doublings."""
+    base = int(rpc(lambda: w3.eth.get_block("latest")).get("baseFeePerGas") or 0)
+    return {"maxPriorityFeePerGas": PRIORITY_FEE_WEI,
+            "maxFeePerGas": 2 * base + PRIORITY_FEE_WEI}
 
 
 def refusal_from_reason(reason: str) -> RefusedWrite:
@@ -75,7 +87,6 @@ class Chain:
         self.nonce_resyncs = 0
         self.rebroadcasts = 0
         self._cached_nonce: int | None = None
-        self._gas_price: int | None = None
 
     # --- reads -------------------------------------------------------------------------------
     def rpc(self, action: Callable[[], Any]) -> Any:
@@ -149,11 +160,8 @@ class Chain:
 
     def _sign(self, call_data: bytes, nonce: int, gas: int) -> tuple[bytes, bytes]:
         assert self.operator is not None
-        if self._gas_price is None:
-            self._gas_price = self.rpc(lambda: self.w3.eth.gas_price)
         tx = {"to": self.contract.address, "data": call_data, "nonce": nonce, "gas": gas,
-              "gasPrice": max(int(self._gas_price * 2), 1), "chainId": self.chain_id,
-              "value": 0}
+              "chainId": self.chain_id, "value": 0, **fee_fields(self.w3, self.rpc)}
         signed = self.operator.sign_transaction(tx)
         return bytes(signed.raw_transaction), bytes(signed.hash)
 

@@ -29,7 +29,7 @@ from web3 import Web3
 
 from ledger_client.evm.anvil import ANVIL_CHAIN_ID, ANVIL_DEV_KEYS, Anvil
 from ledger_client.evm.backend import EvmLedger
-from ledger_client.evm.chain import Chain, unavailable
+from ledger_client.evm.chain import Chain, fee_fields, unavailable
 from ledger_client.evm.contract import compile_ledger_contract
 from ledger_client.ledger.protocol import LedgerUnavailable, register_backend
 
@@ -70,7 +70,7 @@ def deploy_ledger(w3: Web3, operator: LocalAccount, *, timeout: float = 60.0) ->
         tx = factory.constructor().build_transaction({
             "from": operator.address, "chainId": w3.eth.chain_id,
             "nonce": w3.eth.get_transaction_count(operator.address, "pending"),
-            "gasPrice": w3.eth.gas_price * 2})
+            **fee_fields(w3)})
         tx["gas"] = int(tx["gas"] * 1.25)  # Anvil's estimate for creation falls ~1% short
         signed = operator.sign_transaction(tx)
         tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
