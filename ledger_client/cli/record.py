@@ -52,7 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     view.add_argument("--json", action="store_true", help="print the view as JSON instead of text")
     view.set_defaults(func=_view)
     try:
-        from ledger_client.cli.workflows import add_record_commands
+        from ledger_client.cli.workflows import add_record_commands  # type: ignore[import-not-found, unused-ignore]
     except ModuleNotFoundError as exc:
         if exc.name != "ledger_client.cli.workflows":
             raise  # a real import failure inside workflows, not "not built yet"

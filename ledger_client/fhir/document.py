@@ -43,13 +43,15 @@ class IpsDocument:
 
     @property
     def composition(self) -> Composition:
+        assert self.bundle.entry  # load_ips checked it
         resource = self.bundle.entry[0].resource
-        assert isinstance(resource, Composition)  # load_ips checked it
+        assert isinstance(resource, Composition)
         return resource
 
     @property
     def patient(self) -> Patient:
-        patient = self.resolve(self.composition.subject.reference)
+        subject = self.composition.subject
+        patient = self.resolve(subject.reference if subject else None)
         assert isinstance(patient, Patient)  # load_ips checked it
         return patient
 

@@ -11,6 +11,11 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
+from fhir.resources.R4B.device import Device as FhirDevice
+from fhir.resources.R4B.deviceusestatement import DeviceUseStatement
+from fhir.resources.R4B.observation import Observation
+from fhir.resources.R4B.relatedperson import RelatedPerson
+
 from ledger_client.fhir.document import IpsDocument
 from ledger_client.fhir.dosage import dosage_text
 from ledger_client.fhir.errors import InvalidRecord
@@ -160,7 +165,7 @@ class _Reader:
     def blood_group(self) -> str | None:
         by_code: dict[str, tuple[str, str]] = {}
         for r in self.doc.resources():
-            if r.get_resource_type() != "Observation" or r.status in ("entered-in-error", "cancelled"):
+            if not isinstance(r, Observation) or r.status in ("entered-in-error", "cancelled"):
                 continue
             code = next((c.code for c in r.code.coding or () if c.system == LOINC and c.code in BLOOD_GROUP_LOINC), None)
             value = concept_text(r.valueCodeableConcept) or fhir_str(r.valueString)
@@ -195,9 +200,9 @@ class _Reader:
     def devices(self) -> tuple[Device, ...]:
         found = []
         for r in self.section_entries("devices"):
-            use, device = (r, self.doc.resolve(r.device.reference, within=r)) \
-                if r.get_resource_type() == "DeviceUseStatement" else (None, r)
-            if device is None or device.get_resource_type() != "Device":
+            use = r if isinstance(r, DeviceUseStatement) else None
+            device = self.doc.resolve(r.device.reference, within=r) if use else r
+            if not isinstance(device, FhirDevice):
                 continue
             statement = absent_statement(device.type)
             if statement:
@@ -216,7 +221,7 @@ class _Reader:
             found.append(Contact(name or "Unnamed contact", relationship_text(c.relationship),
                                  tuple(t for p in c.telecom or () if (t := fhir_str(p.value)))))
         for r in self.doc.resources():
-            if r.get_resource_type() == "RelatedPerson" and self.doc.resolve(r.patient.reference) is patient:
+            if isinstance(r, RelatedPerson) and self.doc.resolve(r.patient.reference) is patient:
                 found.append(Contact(human_name(r.name) or "Unnamed contact", relationship_text(r.relationship),
                                      tuple(t for p in r.telecom or () if (t := fhir_str(p.value)))))
         return tuple(found)

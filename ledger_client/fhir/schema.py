@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from functools import lru_cache
 from typing import Any, ClassVar, TypeVar
 
 from ledger_client.fhir.errors import InvalidSummary
@@ -31,8 +30,19 @@ class FieldKind(typing.NamedTuple):
     required: bool  # no default: must be present
 
 
-@lru_cache(maxsize=None)
+_KINDS: dict[type, tuple[FieldKind, ...]] = {}
+
+
 def field_kinds(cls: type[Record]) -> tuple[FieldKind, ...]:
+    """The fields of a record class, in declaration order (computed once per class)."""
+    if cls not in _KINDS:
+        _KINDS[cls] = _field_kinds(cls)
+    return _KINDS[cls]
+
+
+def _field_kinds(cls: type[Record]) -> tuple[FieldKind, ...]:
+    if not dataclasses.is_dataclass(cls):
+        raise TypeError(f"{cls.__name__} must be a dataclass")
     hints = typing.get_type_hints(cls)
     kinds = []
     for f in dataclasses.fields(cls):

@@ -117,7 +117,7 @@ def _decode_record(cls: type[Record], data: bytes) -> Record:
         raise InvalidSummary(f"invalid value: {exc}") from None
 
 
-def decode_summary(data: bytes) -> EmergencyView:
+def decode_summary(data: bytes | bytearray | memoryview) -> EmergencyView:
     """Decode bytes made by `encode_summary`; raises `InvalidSummary` for anything else."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise InvalidSummary("a summary is bytes")
