@@ -84,6 +84,12 @@ class ChipServer:
             if event.lead < _WAKE_LEAD:
                 self.trace.count(f"{self.channel}.lost_while_waking")
                 return
+        if self.chip.pending_baud is not None and event.kind is not EventKind.ACK:
+            # nfcpy reopens the port right after its ACK and the close flushes (TCOFLUSH) the
+            # ACK off the pty unread; a frame at the new speed confirms the change as well
+            self.trace.count(f"{self.channel}.baud_ack_missed")
+            with self.chip.cond:
+                self.chip.host_ack()
         if event.kind is EventKind.BAD_CHECKSUM:
             self.trace.count(f"{self.channel}.bad_checksum")
         elif event.kind is EventKind.ACK:
