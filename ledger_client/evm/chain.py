@@ -20,7 +20,8 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 from web3.contract.contract import ContractFunction
-from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
+from web3.exceptions import (
+    BlockNotFound, ContractLogicError, TimeExhausted, TransactionNotFound, Web3RPCError)
 
 from ledger_client.ledger.protocol import LedgerUnavailable, Refusal, RefusedWrite
 
@@ -131,7 +132,7 @@ class Chain:
             receipt = self._wait(tx_hash)
             if receipt["status"] != 1:
                 # The state changed between simulation and mining: report today's reason.
-                raise self._reason_now(call_data)
+                raise self._reason_mined(call_data, int(receipt["blockNumber"]))
             self.recent.append(SentWrite(call_data, raw, tx_hash, nonce, receipt["blockNumber"],
                                          bytes(receipt["blockHash"]), receipt))
             return receipt
@@ -151,11 +152,19 @@ class Chain:
                 raise LedgerUnavailable(f"{self.where} could not simulate the call: {exc}") from exc
             raise refusal_from_reason(str(exc)) from None
 
-    def _reason_now(self, call_data: bytes) -> RefusedWrite:
-        try:
-            self._estimate(call_data)
-        except RefusedWrite as refused:
-            return refused
+    def _reason_mined(self, call_data: bytes, block_number: int) -> RefusedWrite:
+        """Why a mined transaction reverted: replay it on the state it met (the parent block;
+        then the latest state, in case others' transactions preceded it in its block)."""
+        assert self.operator is not None
+        tx = {"from": self.operator.address, "to": self.contract.address, "data": call_data}
+        for at in (max(block_number - 1, 0), "latest"):
+            try:
+                self.w3.eth.call(tx, block_identifier=at)  # type: ignore[arg-type]
+            except (requests.RequestException, OSError) as exc:
+                raise unavailable(exc, self.where) from exc
+            except Exception as exc:  # the revert we are after
+                if "revert" in str(exc).lower():
+                    return refusal_from_reason(getattr(exc, "message", None) or str(exc))
         return RefusedWrite(Refusal.UNKNOWN, "transaction reverted on chain")
 
     def _sign(self, call_data: bytes, nonce: int, gas: int) -> tuple[bytes, bytes]:
@@ -202,7 +211,7 @@ class Chain:
         if not self.recent:
             return 0
         newest = self.recent[-1]
-        block = self.rpc(lambda: self.w3.eth.get_block(newest.block_number))
+        block = self.rpc(lambda: self._block_or_none(newest.block_number))
         if block is not None and bytes(block["hash"]) == newest.block_hash:
             return 0
         repaired = 0
@@ -214,13 +223,17 @@ class Chain:
             repaired += self._rebroadcast(sent)
         return repaired
 
+    def _block_or_none(self, number: int) -> Any:
+        try:
+            return self.w3.eth.get_block(number)
+        except BlockNotFound:  # the chain was rolled back below it
+            return None
+
     def _receipt_or_none(self, tx_hash: bytes) -> Any:
         try:
             return self.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
-        except Exception as exc:  # web3 raises TransactionNotFound for a dropped transaction
-            if type(exc).__name__ == "TransactionNotFound":
-                return None
-            raise
+        except TransactionNotFound:  # dropped by the reorganisation
+            return None
 
     def _rebroadcast(self, sent: SentWrite) -> int:
         log.warning("transaction %s was reorganised away: re-broadcasting", sent.tx_hash.hex())
