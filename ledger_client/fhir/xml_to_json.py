@@ -39,6 +39,7 @@ __all__ = ["xml_to_json", "FHIR_NS", "XHTML_NS"]
 FHIR_NS = "http://hl7.org/fhir"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 _XML_NS = "http://www.w3.org/XML/1998/namespace"
+_SCHEMA_LOCATION = "{http://www.w3.org/2001/XMLSchema-instance}schemaLocation"
 _MAX_DEPTH = 64  # far deeper than any real resource; stops stack exhaustion
 _INTEGER_TYPES = frozenset({"integer", "positiveInt", "unsignedInt"})
 
@@ -62,8 +63,8 @@ class _Field:
         if is_primitive_type(info):
             self.fhir_type = get_fhir_type_name(info, prefix=prefix)
         else:
-            self.fhir_type = "Resource" if _type_class(info.annotation, prefix) is Resource else "complex"
             self.element_class = _type_class(info.annotation, prefix)
+            self.fhir_type = "Resource" if self.element_class is Resource else "complex"
 
 
 def _type_class(annotation: Any, prefix: str) -> type | None:
@@ -190,8 +191,10 @@ class _Converter:
 
     def _attributes(self, elem: ET.Element, cls: type, out: dict[str, Any], where: str) -> None:
         for key, value in elem.attrib.items():
-            if key == "id" or (key == "url" and "url" in _fields_of(cls) and cls.__name__ == "Extension"):
+            if key == "id" or (key == "url" and cls.__name__ == "Extension"):
                 out[key] = value
+            elif key == _SCHEMA_LOCATION:
+                continue  # a hint for XSD validators, common in FHIR XML; no content
             else:
                 raise InvalidRecord(f"{where}: unexpected attribute {key!r}")
         self._check_no_text(elem, where)

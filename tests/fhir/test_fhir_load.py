@@ -223,3 +223,17 @@ def test_fuzz_structural_mutations_load_and_view_or_refuse(rnd: Random, mutation
         return
     assert decode_summary(encode_summary(view)) == view
     assert view.render_text().startswith("EMERGENCY SUMMARY")
+
+
+_XML_BYTES = fixture_path("IPS-bundle-01.xml").read_bytes()
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, len(_XML_BYTES) - 1), st.integers(1, 60), st.sampled_from([b"", b"<", b">", b"/", b"x", b'"']))
+def test_fuzz_mutated_xml_vector_gives_a_document_or_invalid_record(at: int, cut: int, insert: bytes) -> None:
+    mutated = _XML_BYTES[:at] + insert + _XML_BYTES[at + cut:]
+    try:
+        view = emergency_view(load_ips(mutated))
+    except InvalidRecord:
+        return
+    assert view.patient.name

@@ -275,3 +275,16 @@ def test_codes_outside_their_required_binding_are_refused(element: str, value: s
     doc = load_ips(as_bytes(bundle))
     with pytest.raises(InvalidRecord, match=f"allergy {element} '{value}' is not one of"):
         emergency_view(doc)
+
+
+def test_xml_schema_location_is_accepted_and_other_foreign_attributes_are_not() -> None:
+    data = fixture_path("IPS-bundle-01.xml").read_bytes()
+    located = data.replace(b'<Bundle xmlns="http://hl7.org/fhir"', b'<Bundle xmlns="http://hl7.org/fhir" '
+                           b'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+                           b'xsi:schemaLocation="http://hl7.org/fhir ../../schema/bundle.xsd"', 1)
+    assert located != data
+    assert load_ips(located).bundle == load_ips(data).bundle
+    typed = data.replace(b'<Bundle xmlns="http://hl7.org/fhir"', b'<Bundle xmlns="http://hl7.org/fhir" '
+                         b'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="x"', 1)
+    with pytest.raises(InvalidRecord, match="unexpected attribute"):
+        load_ips(typed)
