@@ -115,7 +115,7 @@ class Home:
 
     @property
     def ledger_url(self) -> str:
-        return self._config().get("ledger") or f"sqlite:///{(self.root / 'ledger.db').resolve()}"
+        return self._config().get("ledger") or "sqlite://" + (self.root / "ledger.db").resolve().as_posix()
 
     @property
     def store_location(self) -> str:

@@ -43,7 +43,7 @@ def path_from_url(url: str) -> Path:
     if scheme.lower() != "sqlite" or not rest:
         raise LedgerUnavailable(f"not a sqlite ledger URL: {url!r}")
     if rest.startswith("///"):
-        return Path(rest[2:])
+        return Path("/" + rest.lstrip("/"))
     if rest.startswith("//"):
         raise LedgerUnavailable(f"sqlite ledger URLs have no host: use sqlite:///path ({url!r})")
     return Path(rest)
@@ -85,6 +85,7 @@ class SqliteLedger:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db.text_factory = bytes  # a blob altered into TEXT still reads as bytes
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")  # WAL: a crash loses no committed order
             self._db.executescript(SCHEMA)
@@ -100,7 +101,8 @@ class SqliteLedger:
 
     # --- setup -------------------------------------------------------------------------
     def _init_meta(self) -> bytes:
-        stored = dict(self._db.execute("SELECT name, value FROM meta").fetchall())
+        stored = {bytes(name).decode(errors="replace"): value
+                  for name, value in self._db.execute("SELECT name, value FROM meta")}
         if stored:
             if int(stored.get("schema_version", b"0")) != SCHEMA_VERSION:
                 raise LedgerError(f"{self.path}: unsupported ledger schema version")
@@ -111,8 +113,8 @@ class SqliteLedger:
         key = self._signing_key()
         public = key.verify_key.to_bytes()
         self._db.executemany("INSERT INTO meta VALUES (?, ?)",
-                             [("schema_version", str(SCHEMA_VERSION).encode()),
-                              ("public_key", public)])
+                             [(b"schema_version", str(SCHEMA_VERSION).encode()),
+                              (b"public_key", public)])
         return public
 
     def _signing_key(self) -> SigningKey:
@@ -230,7 +232,7 @@ class SqliteLedger:
                                    "ORDER BY idx DESC LIMIT 1", (patient,)).fetchone()
         else:
             row = self._db.execute("SELECT idx FROM records WHERE patient = ? AND record_id = ?",
-                                   (patient, record_id)).fetchone()
+                                   (patient, record_id.encode())).fetchone()
         if row is None:
             return None
         logged = self.entry(row[0])

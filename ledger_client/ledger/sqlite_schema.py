@@ -15,14 +15,14 @@ __all__ = ["SCHEMA_VERSION", "SCHEMA", "SqliteState", "node_row_id"]
 SCHEMA_VERSION = 1
 
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (name BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS entries (idx INTEGER PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS nodes (id INTEGER PRIMARY KEY, hash BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS authors (author BLOB PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS patients (patient BLOB PRIMARY KEY, idx INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS grants (patient BLOB, hospital BLOB, granted INTEGER NOT NULL,
     PRIMARY KEY (patient, hospital)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS records (patient BLOB, record_id TEXT, version INTEGER NOT NULL,
+CREATE TABLE IF NOT EXISTS records (patient BLOB, record_id BLOB, version INTEGER NOT NULL,
     idx INTEGER NOT NULL, PRIMARY KEY (patient, record_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS devices (device_id BLOB PRIMARY KEY, patient BLOB NOT NULL,
     revoked INTEGER NOT NULL) WITHOUT ROWID;
@@ -66,7 +66,7 @@ class SqliteState:
 
     def record_version(self, patient: bytes, record_id: str) -> int | None:
         row = self._one("SELECT version FROM records WHERE patient = ? AND record_id = ?",
-                        patient, record_id)
+                        patient, record_id.encode())
         return None if row is None else row[0]
 
     def device(self, device_id: bytes) -> tuple[bytes, bool] | None:
@@ -92,7 +92,7 @@ class SqliteState:
 
     def set_record(self, patient: bytes, record_id: str, version: int, index: int) -> None:
         self._db.execute("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?)",
-                         (patient, record_id, version, index))
+                         (patient, record_id.encode(), version, index))
 
     def set_device(self, device_id: bytes, patient: bytes, revoked: bool) -> None:
         self._db.execute("INSERT OR REPLACE INTO devices VALUES (?, ?, ?)",

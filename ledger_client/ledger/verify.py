@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
+from urllib.parse import quote
 
 from ledger_client.ledger import rules
 from ledger_client.ledger.codec import BadEntrySignature, decode_entry, verify_entry_signature
@@ -36,7 +37,9 @@ class VerifyReport:
 def _open_read_only(path: Path) -> sqlite3.Connection:
     if not path.exists():
         raise LedgerCorrupt(None, f"no ledger file at {path}")
-    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    db = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
+    db.text_factory = bytes  # a blob altered into TEXT still reads as bytes
+    return db
 
 
 def verify_ledger_file(path: Path | str, *, public_key: bytes | None = None,
@@ -54,7 +57,8 @@ def verify_ledger_file(path: Path | str, *, public_key: bytes | None = None,
 
 def _verify(db: sqlite3.Connection, pinned: bytes | None, progress: Progress | None,
             started: float) -> VerifyReport:
-    meta = dict(db.execute("SELECT name, value FROM meta").fetchall())
+    meta = {bytes(name).decode(errors="replace"): value
+            for name, value in db.execute("SELECT name, value FROM meta")}
     if meta.get("schema_version") != str(SCHEMA_VERSION).encode():
         raise LedgerCorrupt(None, "bad or missing schema version in the metadata")
     stored_key = bytes(meta.get("public_key", b""))
@@ -117,7 +121,7 @@ def _compare_derived(db: sqlite3.Connection, state: rules.MemoryState, patient_d
         "authors": set(state.sequences.items()),
         "patients": set(state.patients.items()),
         "grants": {(p, h, int(g)) for (p, h), g in state.grants.items()},
-        "records": {(p, r, v, i) for (p, r), (v, i) in state.records.items()},
+        "records": {(p, r.encode(), v, i) for (p, r), (v, i) in state.records.items()},
         "devices": {(d, p, int(r)) for d, (p, r) in state.devices.items()},
         "agencies": set(state.agencies.items()),
         "responders": {(r, a, int(x)) for r, (a, x) in state.responders.items()},

@@ -68,6 +68,9 @@ def put_record(ws: Workspace, patient: str, file: Path, hospital: str, passphras
     emergency_key = RecipientPublicKey.from_bytes(ek_bytes)
     key = ws.home.signing_key(Role.HOSPITAL, hospital,
                               passphrase(f"passphrase for hospital {hospital}"))
+    if not ws.ledger.is_granted(address, key.verify_key.to_bytes()):
+        # Checked before storing so that a refused anchor leaves no orphan ciphertext.
+        raise WorkflowError(f"patient {patient} has not granted hospital {hospital}")
     previous = ws.ledger.latest_record(address, record_id)
     version = 1 if previous is None else previous.version + 1
     blob = encrypt_record(plaintext, patient=address_from_bytes(address), record_id=record_id,

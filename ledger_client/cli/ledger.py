@@ -1,0 +1,121 @@
+"""`iceband ledger verify|checkpoint|prove|consistency`: the ledger operator's and the
+patient's checks of the transparent log."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from ledger_client.cli import CliError
+from ledger_client.cli.common import EXIT_TAMPERED, home_options, mapped_errors, workspace_from
+
+__all__ = ["register"]
+
+
+def _sqlite_path(args: argparse.Namespace) -> Path:
+    from ledger_client.home import Home
+    from ledger_client.ledger.sqlite import path_from_url
+    url = args.ledger or Home.locate(args.home).ledger_url
+    if not url.lower().startswith("sqlite:"):
+        raise CliError(f"verify reads a local SQLite ledger file; {url!r} is not one")
+    return path_from_url(url)
+
+
+class _Progress:
+    """Prints "verified N / M entries" to stderr at most twice a second."""
+
+    def __init__(self) -> None:
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.last >= 0.5 or done == total:
+            self.last = now
+            end = "\n" if done == total else "\r"
+            print(f"verified {done} / {total} entries", end=end, file=sys.stderr, flush=True)
+
+
+@mapped_errors
+def _verify(args: argparse.Namespace) -> int:
+    from ledger_client.home import Home
+    from ledger_client.ledger import LedgerCorrupt
+    from ledger_client.ledger.verify import verify_ledger_file
+    path = _sqlite_path(args)
+    pinned = bytes.fromhex(args.public_key) if args.public_key else \
+        Home.locate(args.home).pinned_ledger_key()
+    try:
+        report = verify_ledger_file(path, public_key=pinned,
+                                    progress=None if args.quiet else _Progress())
+    except LedgerCorrupt as exc:
+        where = f"first bad entry: {exc.index}: " if exc.index is not None else ""
+        raise CliError(f"ledger {path} FAILED verification: {where}{exc.why}", EXIT_TAMPERED) from None
+    rate = report.tree_size / report.seconds if report.seconds else 0.0
+    print(f"ledger {path} verified: {report.tree_size} entries, root {report.root_hash.hex()}, "
+          f"{rate:,.0f} entries/s{'' if pinned else ' (no pinned ledger key: key not checked)'}")
+    return 0
+
+
+@mapped_errors
+def _checkpoint(args: argparse.Namespace) -> int:
+    with workspace_from(args) as ws:
+        checkpoint = ws.ledger.checkpoint()
+        print(checkpoint.to_text(ws.ledger_public_key()), end="")
+    return 0
+
+
+@mapped_errors
+def _prove(args: argparse.Namespace) -> int:
+    from ledger_client.workflows import prove_entry
+    with workspace_from(args) as ws:
+        checkpoint = ws.ledger.checkpoint()
+        prove_entry(ws.ledger, args.index, checkpoint, ws.ledger_public_key())
+        proof = ws.ledger.inclusion_proof(args.index, checkpoint.tree_size)
+    print(f"entry {args.index} is included in the signed tree of size {checkpoint.tree_size} "
+          f"(root {checkpoint.root_hash.hex()}); audit path:")
+    for element in proof:
+        print(f"  {element.hex()}")
+    return 0
+
+
+@mapped_errors
+def _consistency(args: argparse.Namespace) -> int:
+    from ledger_client.ledger import Checkpoint
+    from ledger_client.ledger.merkle import verify_consistency
+    old = Checkpoint.from_text(Path(args.checkpoint).read_text(encoding="utf-8"))
+    with workspace_from(args) as ws:
+        key = ws.ledger_public_key()
+        old.verify(key)
+        new = ws.ledger.checkpoint()
+        proof = ws.ledger.consistency_proof(old.tree_size, new.tree_size)
+    verify_consistency(old.tree_size, new.tree_size, old.root_hash, new.root_hash, proof)
+    print(f"the ledger of size {new.tree_size} extends your checkpoint of size {old.tree_size}: "
+          "nothing was rewritten")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    common = home_options()
+    group = subparsers.add_parser("ledger", help="verify the ledger, print checkpoints and proofs")
+    actions = group.add_subparsers(dest="action", required=True)
+    verify = actions.add_parser(
+        "verify", parents=[common], help="recompute the whole tree, every signature and rule",
+        description="Recompute every entry's signature, every write rule in log order, every "
+        "tree node and the derived indexes; report the first bad entry (exit 4).")
+    verify.add_argument("--public-key", metavar="HEX", help="the ledger key to expect "
+                        "(default: the key pinned in the home folder)")
+    verify.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    verify.set_defaults(func=_verify)
+    checkpoint = actions.add_parser("checkpoint", parents=[common],
+                                    help="print a signed checkpoint of the current tree")
+    checkpoint.set_defaults(func=_checkpoint)
+    prove = actions.add_parser("prove", parents=[common],
+                               help="prove an entry's inclusion in the current signed tree")
+    prove.add_argument("index", type=int, metavar="INDEX")
+    prove.set_defaults(func=_prove)
+    consistency = actions.add_parser(
+        "consistency", parents=[common],
+        help="prove the current ledger extends an earlier checkpoint (nothing rewritten)")
+    consistency.add_argument("checkpoint", metavar="CHECKPOINT_FILE")
+    consistency.set_defaults(func=_consistency)
