@@ -167,9 +167,12 @@ class Pn532CardScript:
 
 
 @pytest.fixture
-def nfc_field() -> Iterator[SimulatedField]:
-    """A simulated PN532 pair with the band out of the field; all threads stopped after."""
-    with SimulatedField() as field:
+def nfc_field(request: pytest.FixtureRequest) -> Iterator[SimulatedField]:
+    """A simulated PN532 pair with the band out of the field; all threads stopped after.
+
+    Indirect parametrization passes SimulatedField options, e.g. {"realistic": True}.
+    """
+    with SimulatedField(**getattr(request, "param", {})) as field:
         yield field
 
 
