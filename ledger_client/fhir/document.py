@@ -101,6 +101,10 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _no_constant(name: str) -> Any:
+    raise InvalidRecord(f"invalid JSON: {name} is not a JSON number")
+
+
 def _parse(data: bytes) -> tuple[dict[str, Any], Literal["json", "xml"]]:
     if len(data) > MAX_DOCUMENT_BYTES:
         raise InvalidRecord(f"document larger than {MAX_DOCUMENT_BYTES} bytes")
@@ -111,7 +115,8 @@ def _parse(data: bytes) -> tuple[dict[str, Any], Literal["json", "xml"]]:
         raise InvalidRecord("not a FHIR document: expected JSON ('{') or XML ('<')")
     try:
         text = data.decode("utf-8-sig")
-        parsed = json.loads(text, parse_float=Decimal, object_pairs_hook=_no_duplicate_keys)
+        parsed = json.loads(text, parse_float=Decimal, parse_constant=_no_constant,
+                            object_pairs_hook=_no_duplicate_keys)
     except UnicodeDecodeError:
         raise InvalidRecord("invalid JSON: not UTF-8") from None
     except json.JSONDecodeError as exc:

@@ -13,8 +13,9 @@ element (it looks at the default namespace, not the element's) and fails on `the
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
@@ -42,6 +43,8 @@ _XML_NS = "http://www.w3.org/XML/1998/namespace"
 _SCHEMA_LOCATION = "{http://www.w3.org/2001/XMLSchema-instance}schemaLocation"
 _MAX_DEPTH = 64  # far deeper than any real resource; stops stack exhaustion
 _INTEGER_TYPES = frozenset({"integer", "positiveInt", "unsignedInt"})
+_INTEGER = re.compile(r"0|[-+]?[1-9][0-9]{0,9}")
+_DECIMAL = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 
 
 def _split(tag: str) -> tuple[str, str]:
@@ -97,15 +100,14 @@ def _primitive(raw: str, fhir_type: str, where: str) -> Any:
             raise InvalidRecord(f"{where}: boolean must be 'true' or 'false', not {raw!r}")
         return raw == "true"
     if fhir_type in _INTEGER_TYPES:
-        try:
-            return int(raw, 10)
-        except ValueError:
-            raise InvalidRecord(f"{where}: not an integer: {raw!r}") from None
+        # The spec's lexical forms; Python's int()/Decimal() would also take " 1_0", "NaN".
+        if not _INTEGER.fullmatch(raw):
+            raise InvalidRecord(f"{where}: not an integer: {raw[:40]!r}")
+        return int(raw)
     if fhir_type == "decimal":
-        try:
-            return Decimal(raw)
-        except InvalidOperation:
-            raise InvalidRecord(f"{where}: not a decimal: {raw!r}") from None
+        if not _DECIMAL.fullmatch(raw):
+            raise InvalidRecord(f"{where}: not a decimal: {raw[:40]!r}")
+        return Decimal(raw)
     return raw
 
 

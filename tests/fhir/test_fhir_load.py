@@ -84,6 +84,13 @@ def test_relative_references_resolve_against_the_bundle() -> None:
          "may not repeat"),
         (b"<Bundle xmlns='http://hl7.org/fhir'><type value='document'/><total value='x'/></Bundle>",
          "not an integer"),
+        (b"<Bundle xmlns='http://hl7.org/fhir'><type value='document'/><total value='1_0'/></Bundle>",
+         "not an integer"),
+        (b"<Bundle xmlns='http://hl7.org/fhir'><type value='document'/><total value=' 1'/></Bundle>",
+         "not an integer"),
+        (b"<Bundle xmlns='http://hl7.org/fhir'><type value='document'/><entry><search><score value='NaN'/>"
+         b"</search></entry></Bundle>", "not a decimal"),
+        (b'{"resourceType": "Bundle", "type": "document", "total": NaN}', "NaN is not a JSON number"),
         (b"<Bundle xmlns='http://hl7.org/fhir' bad='1'><type value='document'/></Bundle>", "unexpected attribute"),
         (b"<Bundle xmlns='http://hl7.org/fhir'><type value='document'/></Bundle>", "first Bundle entry"),
         (b'{"resourceType": "Bundle", "type": "document", "entry": [{"resource": {"resourceType": "Nope"}}]}',
