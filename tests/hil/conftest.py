@@ -1,0 +1,48 @@
+"""The HIL suite's target: the simulated band by default, or the real board named by
+`--board PORT` (skipped with "no board on PORT" when that port does not exist).
+
+Tests marked `micropython` run on the simulated band twice, on CPython and on the MicroPython
+unix port (heap capped as on the band); the others run on CPython only, to keep the suite
+short. With `--board` every test runs once, against the board.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from hardware.hil import SimulatedBand
+from hardware.hil.target import BoardTarget, NoBoard, SimTarget, Target
+
+# The unix port's heap cap: the ESP32 leaves ~110 KB to MicroPython; 128k is that, rounded.
+MICROPYTHON_HEAP = "128k"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "target" not in metafunc.fixturenames:
+        return
+    if metafunc.config.getoption("board"):
+        params = ["board"]
+    elif metafunc.definition.get_closest_marker("micropython"):
+        params = ["cpython", "micropython"]
+    else:
+        params = ["cpython"]
+    metafunc.parametrize("target", params, indirect=True)
+
+
+@pytest.fixture
+def target(request: pytest.FixtureRequest) -> Iterator[Target]:
+    """A freshly booted simulated band (its flash empty), or the real board."""
+    if request.param == "board":
+        port = request.config.getoption("board")
+        try:
+            board = BoardTarget(port, reader=request.config.getoption("reader"))
+        except NoBoard as exc:
+            pytest.skip(str(exc))
+        with board:
+            yield board
+        return
+    heap = MICROPYTHON_HEAP if request.param == "micropython" else None
+    with SimTarget(SimulatedBand(interpreter=request.param, heapsize=heap)) as sim:
+        yield sim
