@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Sequence
 
 import requests
+from requests.exceptions import RequestException
 
 __all__ = ["Anvil", "AnvilError", "find_anvil", "ANVIL_DEV_KEYS", "ANVIL_CHAIN_ID"]
 
@@ -111,7 +112,7 @@ class Anvil:
             try:
                 if requests.post(self.rpc_url, json=body, timeout=1).ok:
                     return
-            except requests.RequestException:
+            except RequestException:
                 pass
             if time.monotonic() > deadline:
                 raise AnvilError(f"anvil on {self.rpc_url} did not answer within "

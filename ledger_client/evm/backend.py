@@ -129,7 +129,8 @@ class EvmLedger:
         sender = self.chain.operator.address if self.chain.operator else None
         for end in range(1, len(blobs) + 1):
             try:
-                self.chain.contract.functions.append_batch(blobs[:end]).call({"from": sender})
+                self.chain.contract.functions.append_batch(blobs[:end]).call(
+                    {"from": sender} if sender else None)
             except Exception:
                 return end - 1
         return None

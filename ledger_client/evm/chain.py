@@ -15,9 +15,10 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable
 
-import requests
+from requests.exceptions import RequestException
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract.contract import ContractFunction
 from web3.exceptions import (
@@ -94,7 +95,7 @@ class Chain:
         """Run one read, turning transport failures into `LedgerUnavailable`."""
         try:
             return action()
-        except (requests.RequestException, OSError, TimeExhausted) as exc:
+        except (RequestException, OSError, TimeExhausted) as exc:
             raise unavailable(exc, self.where) from exc
 
     def view(self, name: str, *args: Any) -> Any:
@@ -126,7 +127,7 @@ class Chain:
                 if "revert" in str(exc).lower():
                     raise refusal_from_reason(str(exc)) from exc
                 raise LedgerUnavailable(f"{self.where} rejected the transaction: {exc}") from exc
-            except (requests.RequestException, OSError) as exc:
+            except (RequestException, OSError) as exc:
                 raise unavailable(exc, self.where) from exc
             self._cached_nonce = nonce + 1
             receipt = self._wait(tx_hash)
@@ -145,7 +146,7 @@ class Chain:
             return int(self.w3.eth.estimate_gas(tx) * 1.2) + 5_000  # type: ignore[arg-type]
         except ContractLogicError as exc:
             raise refusal_from_reason(exc.message or str(exc)) from None
-        except (requests.RequestException, OSError) as exc:
+        except (RequestException, OSError) as exc:
             raise unavailable(exc, self.where) from exc
         except Exception as exc:  # eth-tester's TransactionFailed, a node's Web3RPCError
             if "revert" not in str(exc).lower():
@@ -160,7 +161,7 @@ class Chain:
         for at in (max(block_number - 1, 0), "latest"):
             try:
                 self.w3.eth.call(tx, block_identifier=at)  # type: ignore[arg-type]
-            except (requests.RequestException, OSError) as exc:
+            except (RequestException, OSError) as exc:
                 raise unavailable(exc, self.where) from exc
             except Exception as exc:  # the revert we are after
                 if "revert" in str(exc).lower():
@@ -171,7 +172,7 @@ class Chain:
         assert self.operator is not None
         tx = {"to": self.contract.address, "data": call_data, "nonce": nonce, "gas": gas,
               "chainId": self.chain_id, "value": 0, **fee_fields(self.w3, self.rpc)}
-        signed = self.operator.sign_transaction(tx)
+        signed = self.operator.sign_transaction(tx)  # type: ignore[arg-type]
         return bytes(signed.raw_transaction), bytes(signed.hash)
 
     @property
@@ -194,14 +195,14 @@ class Chain:
 
     def _wait(self, tx_hash: bytes) -> Any:
         try:
-            return self.w3.eth.wait_for_transaction_receipt(  # type: ignore[arg-type]
-                tx_hash, timeout=self.receipt_timeout, poll_latency=0.05)
+            return self.w3.eth.wait_for_transaction_receipt(
+                HexBytes(tx_hash), timeout=self.receipt_timeout, poll_latency=0.05)
         except TimeExhausted as exc:
             self._cached_nonce = None
             raise LedgerUnavailable(
                 f"transaction {tx_hash.hex()} not mined within {self.receipt_timeout} s on "
                 f"{self.where}; it may still be mined (re-sending the entry is safe)") from exc
-        except (requests.RequestException, OSError) as exc:
+        except (RequestException, OSError) as exc:
             raise unavailable(exc, self.where) from exc
 
     # --- reorganisations ---------------------------------------------------------------------

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
+from requests.exceptions import RequestException
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
@@ -57,7 +57,7 @@ def operator_account(w3: Web3, operator_key: str | None = None,
         try:
             if w3.eth.chain_id == ANVIL_CHAIN_ID:
                 key = ANVIL_DEV_KEYS[0]
-        except (requests.RequestException, OSError) as exc:
+        except (RequestException, OSError) as exc:
             raise unavailable(exc, str(getattr(w3.provider, "endpoint_uri", "node"))) from exc
     return Account.from_key(key) if key else None
 
@@ -75,7 +75,7 @@ def deploy_ledger(w3: Web3, operator: LocalAccount, *, timeout: float = 60.0) ->
         signed = operator.sign_transaction(tx)
         tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
         receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=timeout, poll_latency=0.05)
-    except (requests.RequestException, OSError) as exc:
+    except (RequestException, OSError) as exc:
         raise unavailable(exc, str(getattr(w3.provider, "endpoint_uri", "node"))) from exc
     if receipt["status"] != 1 or not receipt["contractAddress"]:
         raise LedgerUnavailable(f"deploying the ledger contract failed (tx {tx_hash.hex()})")
@@ -90,7 +90,7 @@ def _http_web3(rpc_url: str, timeout: float) -> Web3:
 def tester_web3() -> tuple[Web3, str]:
     """A fresh in-process py-evm chain pinned to the Paris fork, and its funded key."""
     from eth.vm.forks import ParisVM
-    from eth_tester import EthereumTester, PyEVMBackend
+    from eth_tester import EthereumTester, PyEVMBackend  # type: ignore[import-untyped]
     from web3.providers.eth_tester import EthereumTesterProvider
 
     backend = PyEVMBackend(vm_configuration=((0, ParisVM),))

@@ -34,8 +34,8 @@ def contract_source() -> str:
 @functools.lru_cache(maxsize=4)
 def compile_ledger_contract(evm_version: str = EVM_VERSION) -> CompiledContract:
     """Compile the ledger contract (cached per EVM version)."""
-    import vyper
-    from vyper.compiler.settings import Settings
+    import vyper  # type: ignore[import-untyped]
+    from vyper.compiler.settings import Settings  # type: ignore[import-untyped]
 
     if vyper.__version__ != VYPER_VERSION:
         raise RuntimeError(f"the ledger contract is pinned to vyper {VYPER_VERSION}, "
