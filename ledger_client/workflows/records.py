@@ -60,7 +60,10 @@ def put_record(ws: Workspace, patient: str, file: Path, hospital: str, passphras
     store the ciphertext and anchor its SHA-256, signed by the hospital."""
     address = ws.home.identity(Role.PATIENT, patient).address
     ws.home.identity(Role.HOSPITAL, hospital)
-    plaintext = file.read_bytes()
+    try:
+        plaintext = file.read_bytes()
+    except OSError as exc:
+        raise WorkflowError(f"cannot read {file}: {exc.strerror}") from None
     load_ips(plaintext)  # InvalidRecord before anything is written
     ek_bytes = ws.ledger.emergency_key(address)
     if ek_bytes is None:
