@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterator, Sequence
 
 from eth_abi import decode as abi_decode
-from web3 import Web3
+from web3 import HTTPProvider, Web3
 
 from ledger_client.ledger import codec
 from ledger_client.ledger.protocol import (
@@ -181,18 +181,26 @@ class EvmLedger:
             topics.pop()
         query = {"address": self.chain.contract.address, "fromBlock": _quantity(from_block),
                  "toBlock": _quantity(to_block), "topics": topics}
-        # Raw JSON-RPC: web3's per-log result formatting costs more than the decoding below.
-        response = self.chain.rpc(lambda: self.chain.w3.provider.make_request(
+        out = []
+        for position, data in self._raw_logs(query):
+            out.append(LoggedEntry(position, self._decode(position, data)))
+        out.sort(key=lambda logged: logged.index)
+        return out
+
+    def _raw_logs(self, query: dict[str, Any]) -> Iterator[tuple[int, bytes]]:
+        w3 = self.chain.w3
+        if not isinstance(w3.provider, HTTPProvider):  # in-process: web3 formats for it
+            for log in self.chain.rpc(lambda: w3.eth.get_logs(query)):  # type: ignore[arg-type]
+                yield int.from_bytes(bytes(log["topics"][1]), "big"), bytes(log["data"])
+            return
+        # Raw JSON-RPC: web3's per-log result formatting costs more than our decoding.
+        response = self.chain.rpc(lambda: w3.provider.make_request(
             "eth_getLogs", [query]))  # type: ignore[arg-type]
         if "error" in response:
             raise LedgerUnavailable(f"eth_getLogs failed on {self.chain.where}: "
                                     f"{response['error']}")
-        out = []
         for raw in response["result"]:
-            position = int(raw["topics"][1], 16)
-            out.append(LoggedEntry(position, self._decode(position, bytes.fromhex(raw["data"][2:]))))
-        out.sort(key=lambda logged: logged.index)
-        return out
+            yield int(raw["topics"][1], 16), bytes.fromhex(raw["data"][2:])
 
     @staticmethod
     def _decode(index: int, data: bytes) -> SignedEntry:
