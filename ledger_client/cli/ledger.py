@@ -4,6 +4,7 @@ patient's checks of the transparent log."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -46,7 +47,7 @@ def _verify(args: argparse.Namespace) -> int:
     pinned = bytes.fromhex(args.public_key) if args.public_key else \
         Home.locate(args.home).pinned_ledger_key()
     try:
-        report = verify_ledger_file(path, public_key=pinned,
+        report = verify_ledger_file(path, public_key=pinned, workers=args.workers,
                                     progress=None if args.quiet else _Progress())
     except LedgerCorrupt as exc:
         where = f"first bad entry: {exc.index}: " if exc.index is not None else ""
@@ -106,6 +107,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     verify.add_argument("--public-key", metavar="HEX", help="the ledger key to expect "
                         "(default: the key pinned in the home folder)")
     verify.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    verify.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
+                        help="processes checking signatures (default: one per core)")
     verify.set_defaults(func=_verify)
     checkpoint = actions.add_parser("checkpoint", parents=[common],
                                     help="print a signed checkpoint of the current tree")

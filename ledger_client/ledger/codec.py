@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import fields
+from functools import lru_cache
 from typing import Any, Callable
 
 from cryptography.exceptions import InvalidSignature
@@ -28,7 +29,8 @@ from ledger_client.ledger.errors import MalformedEntry
 
 __all__ = [
     "FORMAT_VERSION", "encode_entry", "decode_entry", "signed_message", "sign_entry",
-    "verify_entry_signature", "break_glass_statement", "BadEntrySignature",
+    "verify_entry_signature", "verify_encoded_signature", "break_glass_statement",
+    "BadEntrySignature",
 ]
 
 FORMAT_VERSION = 1
@@ -219,11 +221,26 @@ def sign_entry(body: Body, *, signer: Signer, author: bytes, sequence: int,
     return SignedEntry(body, author, sequence, timestamp_ms, signer.sign(signed_message(unsigned)))
 
 
+@lru_cache(maxsize=8192)
+def _author_key(author: bytes) -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(author)
+
+
 def verify_entry_signature(entry: SignedEntry) -> None:
     """Raise `BadEntrySignature` unless the author's key signed the entry."""
     try:
-        Ed25519PublicKey.from_public_bytes(entry.author).verify(
-            entry.signature, signed_message(entry))
+        _author_key(entry.author).verify(entry.signature, signed_message(entry))
+    except (InvalidSignature, ValueError):
+        raise BadEntrySignature("signature does not verify with the author's key") from None
+
+
+def verify_encoded_signature(data: bytes) -> None:
+    """`verify_entry_signature` straight from canonical bytes (no re-encoding): the author is
+    bytes 2..34, the signature the last 64 bytes, the signed message the tag and the rest."""
+    if len(data) < _HEADER.size + 64:
+        raise MalformedEntry("entry is truncated")
+    try:
+        _author_key(bytes(data[2:34])).verify(bytes(data[-64:]), _ENTRY_TAG + bytes(data[:-64]))
     except (InvalidSignature, ValueError):
         raise BadEntrySignature("signature does not verify with the author's key") from None
 

@@ -30,6 +30,7 @@ from ledger_client.ledger.merkle import (
     root_of)
 from ledger_client.ledger.protocol import (
     Capabilities, Receipt, RecordAnchor, ResponderStatus)
+from ledger_client.ledger.signatures import SignaturePool
 from ledger_client.ledger.sqlite_schema import SCHEMA, SCHEMA_VERSION, SqliteState, node_row_id
 
 __all__ = ["SqliteLedger", "open_sqlite_ledger", "path_from_url", "default_key_path"]
@@ -78,7 +79,8 @@ class SqliteLedger:
     capabilities = Capabilities(proofs=True, local_file=True)
 
     def __init__(self, path: Path | str, *, signing_key: SigningKey | None = None,
-                 create: bool = True, key_path: Path | None = None) -> None:
+                 create: bool = True, key_path: Path | None = None,
+                 signature_workers: int = 1) -> None:
         self.path = Path(path)
         if not create and not self.path.exists():
             raise LedgerUnavailable(f"no ledger at {self.path}")
@@ -95,6 +97,8 @@ class SqliteLedger:
         self._key = signing_key
         self._key_path = key_path or default_key_path(self.path)
         self._create = create
+        # Batches of >= 256 entries check signatures on this many processes (1: inline).
+        self._signatures = SignaturePool(signature_workers)
         self.public_key = self._init_meta()
         self._size = self._db.execute("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries").fetchone()[0]
         self._frontier = self._load_frontier()
@@ -152,6 +156,10 @@ class SqliteLedger:
                 encoded.append(encode_entry(entry))
             except MalformedEntry as exc:
                 raise RefusedWrite(Refusal.MALFORMED, str(exc), position if batch else None) from None
+        bad = self._signatures.check(encoded)
+        if bad is not None:
+            raise RefusedWrite(Refusal.BAD_SIGNATURE, "signature does not verify with the "
+                               "author's key", bad if batch else None)
         with self._lock:
             frontier, size = list(self._frontier), self._size
             state = SqliteState(self._db)
@@ -159,7 +167,7 @@ class SqliteLedger:
             try:
                 for position, (entry, data) in enumerate(zip(entries, encoded)):
                     try:
-                        rules.check(entry, state)
+                        rules.check(entry, state, signature=False)  # checked above
                     except RefusedWrite as exc:
                         raise RefusedWrite(exc.reason, exc.detail, position if batch else None) from None
                     rules.apply(entry, size, state)
@@ -304,6 +312,7 @@ class SqliteLedger:
 
     def close(self) -> None:
         with self._lock:
+            self._signatures.close()
             self._db.close()
 
     def __enter__(self) -> "SqliteLedger":

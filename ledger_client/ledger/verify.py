@@ -15,9 +15,10 @@ from typing import Callable
 from urllib.parse import quote
 
 from ledger_client.ledger import rules
-from ledger_client.ledger.codec import BadEntrySignature, decode_entry, verify_entry_signature
+from ledger_client.ledger.codec import decode_entry
 from ledger_client.ledger.errors import LedgerCorrupt, MalformedEntry, RefusedWrite
 from ledger_client.ledger.merkle import EMPTY_ROOT, fold, hash_children, hash_leaf
+from ledger_client.ledger.signatures import SignaturePool
 from ledger_client.ledger.sqlite_schema import SCHEMA_VERSION, node_row_id
 
 __all__ = ["VerifyReport", "verify_ledger_file"]
@@ -43,20 +44,29 @@ def _open_read_only(path: Path) -> sqlite3.Connection:
 
 
 def verify_ledger_file(path: Path | str, *, public_key: bytes | None = None,
-                       progress: Progress | None = None) -> VerifyReport:
-    """Raise `LedgerCorrupt` at the first problem; return the verified size and root."""
+                       progress: Progress | None = None, workers: int = 1) -> VerifyReport:
+    """Raise `LedgerCorrupt` at the first problem; return the verified size and root.
+    `workers` > 1 checks signatures on that many processes while this one does the rest."""
     started = time.perf_counter()
     db = _open_read_only(Path(path))
     try:
-        return _verify(db, public_key, progress, started)
+        with SignaturePool(workers) as signatures:
+            return _verify(db, public_key, progress, started, signatures)
     except sqlite3.DatabaseError as exc:
         raise LedgerCorrupt(None, f"the SQLite file is damaged: {exc}") from None
     finally:
         db.close()
 
 
+def _bad_signature_before(signatures: SignaturePool, parts: list, first: int, limit: int) -> None:  # type: ignore[type-arg]
+    """Raise for the chunk's first bad signature if it comes before position `limit`."""
+    bad = signatures.first_bad(parts)
+    if bad is not None and bad <= limit:
+        raise LedgerCorrupt(first + bad, "signature does not verify with the author's key")
+
+
 def _verify(db: sqlite3.Connection, pinned: bytes | None, progress: Progress | None,
-            started: float) -> VerifyReport:
+            started: float, signatures: SignaturePool) -> VerifyReport:
     meta = {bytes(name).decode(errors="replace"): value
             for name, value in db.execute("SELECT name, value FROM meta")}
     if meta.get("schema_version") != str(SCHEMA_VERSION).encode():
@@ -76,18 +86,19 @@ def _verify(db: sqlite3.Connection, pinned: bytes | None, progress: Progress | N
     cursor = db.execute("SELECT idx, data FROM entries ORDER BY idx")
     size = 0
     while rows := cursor.fetchmany(_CHUNK):
+        first = size
+        parts = signatures.submit([bytes(data) for _, data in rows])
         for index, data in rows:
             if index != size:
                 raise LedgerCorrupt(size, "entry missing")
             try:
                 entry = decode_entry(data)
-                verify_entry_signature(entry)
                 rules.check(entry, state, signature=False)
-            except BadEntrySignature as exc:
-                raise LedgerCorrupt(index, str(exc)) from None
             except MalformedEntry as exc:
+                _bad_signature_before(signatures, parts, first, index - first)
                 raise LedgerCorrupt(index, f"not a canonical entry: {exc}") from None
             except RefusedWrite as exc:
+                _bad_signature_before(signatures, parts, first, index - first)
                 raise LedgerCorrupt(index, f"breaks a write rule: {exc}") from None
             rules.apply(entry, index, state)
             patient = rules.patient_of(entry)
@@ -102,10 +113,12 @@ def _verify(db: sqlite3.Connection, pinned: bytes | None, progress: Progress | N
                 row = node_lookup.execute("SELECT hash FROM nodes WHERE id = ?", (
                     node_row_id(level + 1, (size >> (level + 1)) - 1),)).fetchone()
                 if row is None or row[0] != parent:
+                    _bad_signature_before(signatures, parts, first, index - first)
                     raise LedgerCorrupt(size - 1, f"stored tree node at level {level + 1} "
                                                   "does not match the entries")
                 nodes_seen += 1
                 frontier.append((level + 1, parent))
+        _bad_signature_before(signatures, parts, first, len(rows))
         if progress is not None:
             progress(size, total)
     stored_nodes = db.execute("SELECT COUNT(*) FROM nodes").fetchone()[0]

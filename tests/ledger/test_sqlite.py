@@ -221,3 +221,34 @@ def test_a_crash_inside_a_batch_leaves_the_previous_verifiable_ledger(
     ledger = SqliteLedger(path)
     assert ledger.checkpoint().root_hash == report.root_hash
     ledger.close()
+
+
+def test_signatures_checked_on_worker_processes_find_the_first_bad_entry(tmp_path: Path) -> None:
+    import dataclasses
+
+    from ledger_client.ledger import Refusal, RefusedWrite
+    from ledger_client.ledger.author import make_entry
+
+    ledger = SqliteLedger(tmp_path / "l.db", signature_workers=2)
+    cast = Cast(ledger).setup_all()
+    batch = [make_entry(ledger, cast.responder, cast.access_body(i), sequence=i)
+             for i in range(600)]
+    forged = list(batch)
+    forged[417] = dataclasses.replace(batch[417], signature=bytes(64))
+    forged[500] = dataclasses.replace(batch[500], signature=bytes(64))
+    with pytest.raises(RefusedWrite) as info:
+        ledger.append_batch(forged)
+    assert info.value.reason is Refusal.BAD_SIGNATURE and info.value.batch_index == 417
+    assert ledger.size() == 5
+    ledger.append_batch(batch)
+    size = ledger.size()
+    ledger.close()
+    assert verify_ledger_file(tmp_path / "l.db", workers=2).tree_size == size
+    db = sqlite3.connect(tmp_path / "l.db")
+    data = db.execute("SELECT data FROM entries WHERE idx = 300").fetchone()[0]
+    db.execute("UPDATE entries SET data = ? WHERE idx = 300", (data[:-1] + bytes([data[-1] ^ 1]),))
+    db.commit()
+    db.close()
+    with pytest.raises(LedgerCorrupt) as corrupt:
+        verify_ledger_file(tmp_path / "l.db", workers=2)
+    assert corrupt.value.index == 300 and "signature" in corrupt.value.why
