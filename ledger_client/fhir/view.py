@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ledger_client.fhir.errors import InvalidSummary
+from ledger_client.fhir.render import render_text as _render_text
 from ledger_client.fhir.schema import Record, from_plain, to_plain
 
 __all__ = [
@@ -144,14 +146,10 @@ class EmergencyView(Record):
     @classmethod
     def from_dict(cls, data: Any) -> EmergencyView:
         """Inverse of `to_dict`; raises `InvalidSummary` for anything it would not produce."""
-        from ledger_client.fhir.errors import InvalidSummary
-
         if not isinstance(data, dict) or data.get("format") != VIEW_FORMAT:
             raise InvalidSummary(f"not an emergency view: 'format' must be {VIEW_FORMAT!r}")
         return from_plain(cls, {k: v for k, v in data.items() if k != "format"})
 
     def render_text(self) -> str:
         """Readable text for a responder: allergies first, high criticality marked."""
-        from ledger_client.fhir.render import render_text
-
-        return render_text(self)
+        return _render_text(self)
