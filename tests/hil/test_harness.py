@@ -1,0 +1,133 @@
+"""The harness itself: process lifetime, logs, clear errors, wiring, and --board skipping."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import serial
+
+from hardware.hil import BandNotReady, SimulatedBand, read_wiring
+from hardware.hil.band import FALLBACK_MAIN, FIRMWARE_DIR
+from hardware.hil.serial_link import SerialLink
+from hardware.hil.target import BoardTarget, NoBoard
+from hardware.hil.wiring import DEFAULT_WIRING
+from responder_app.protocol import BandProtocol, BandState
+from responder_app.transport_serial import SerialReader
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def _firmware_with_main(tmp_path: Path, main_source: str) -> Path:
+    folder = tmp_path / "firmware"
+    shutil.copytree(FIRMWARE_DIR, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "main.py").write_text(main_source)
+    return folder
+
+
+def test_power_cut_kills_the_firmware_and_boot_starts_it_again() -> None:
+    with SimulatedBand() as band:
+        first = band.pid
+        assert first is not None and band.running
+        band.power_cut()
+        assert _gone(first) and not band.running
+        assert band.exit_codes == [-9]
+        band.boot()
+        second = band.pid
+        assert second not in (None, first) and band.running
+        with SerialReader(band.serial_path).wait_for_band(5) as device:
+            assert BandProtocol(device).select().state is BandState.UNPROVISIONED
+        log = band.log_path.read_text()
+    assert log.count("--- boot") == 2
+    assert second is not None and _gone(second)  # close() killed the last boot too
+
+
+def test_a_firmware_that_crashes_at_boot_is_a_clear_error_with_its_log(
+        tmp_path: Path) -> None:
+    broken = _firmware_with_main(tmp_path, "print('band says: wiring check')\n"
+                                           "raise RuntimeError('no PN532 found')\n")
+    with pytest.raises(BandNotReady) as failed:
+        SimulatedBand(firmware_dir=broken, ready_timeout=10)
+    message = str(failed.value)
+    assert "exited with code 1" in message
+    assert "band says: wiring check" in message
+    assert "RuntimeError: no PN532 found" in message
+
+
+def test_a_firmware_that_never_answers_times_out_and_is_killed(tmp_path: Path) -> None:
+    silent = _firmware_with_main(tmp_path, "import os, time\n"
+                                           "open('pid', 'w').write(str(os.getpid()))\n"
+                                           "print('band says: waiting forever')\n"
+                                           "while True:\n    time.sleep(1)\n")
+    flash = tmp_path / "flash"
+    with pytest.raises(BandNotReady) as failed:
+        SimulatedBand(firmware_dir=silent, state_dir=flash, ready_timeout=1.5)
+    message = str(failed.value)
+    assert "not ready within 1.5 s (no TgInitAsTarget to its PN532)" in message
+    assert "band says: waiting forever" in message
+    assert _gone(int((flash / "pid").read_text()))
+
+
+def test_machine_reset_boots_the_firmware_again(tmp_path: Path) -> None:
+    real = FIRMWARE_DIR / "main.py"
+    real = real if real.exists() else FALLBACK_MAIN
+    once = _firmware_with_main(tmp_path, (
+        "import os, machine\n"
+        "if 'reset-done' not in os.listdir('.'):\n"
+        "    open('reset-done', 'w').close()\n"
+        "    machine.reset()\n"
+        f"exec(compile(open({str(real)!r}).read(), {str(real)!r}, 'exec'), "
+        "{'__name__': '__main__'})\n"))
+    with SimulatedBand(firmware_dir=once) as band:
+        assert band.exit_codes == [86]  # the first boot reset itself; the second came up
+        assert band.running
+        assert band.log_path.read_text().count("--- boot") == 2
+
+
+def test_the_usb_serial_link_carries_bytes_both_ways() -> None:
+    with SerialLink() as link:
+        with serial.Serial(link.band_path, 115200, timeout=2) as band_end, \
+                serial.Serial(link.host_path, 115200, timeout=2) as host_end:
+            host_end.write(b"IB to the band")
+            assert band_end.read(14) == b"IB to the band"
+            band_end.write(bytes(range(256)))
+            assert host_end.read(256) == bytes(range(256))
+        assert (link.bytes_to_band, link.bytes_to_host) == (14, 256)
+
+
+def test_wiring_is_read_from_board_py(tmp_path: Path) -> None:
+    board = tmp_path / "board.py"
+    board.write_text("from micropython import const\nimport machine\n"
+                     "FP_UART = const(2)\nPN532_UART = 1\nRESET_BUTTON = const(27)\n"
+                     "LED = machine.Pin(2)\n")
+    wiring = read_wiring(board)
+    assert (wiring.sensor_uart, wiring.nfc_uart, wiring.reset_button) == (2, 1, 27)
+    assert wiring.usb_uart == DEFAULT_WIRING.usb_uart  # not named: the reference build's
+    assert read_wiring(tmp_path / "missing.py") == DEFAULT_WIRING
+
+
+def test_a_board_port_that_does_not_exist_is_no_board() -> None:
+    with pytest.raises(NoBoard, match="no board on /dev/iceband-no-such-port"):
+        BoardTarget("/dev/iceband-no-such-port")
+
+
+def test_the_hil_suite_skips_with_the_reason_when_the_board_is_absent() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
+         "--board", "/dev/iceband-no-such-port",
+         "tests/hil/test_hil_serial.py::test_select_on_a_fresh_band_gives_the_unprovisioned_facts"],
+        cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert "1 skipped" in run.stdout, run.stdout + run.stderr
+    assert "no board on /dev/iceband-no-such-port" in run.stdout
