@@ -207,7 +207,7 @@ class EvmLedger:
         try:
             (payload,) = abi_decode(["bytes"], data, strict=False)
             entry = codec.decode_entry(payload)
-            codec.verify_entry_signature(entry)
+            codec.verify_encoded_signature(payload)
         except codec.BadEntrySignature:
             raise LedgerCorrupt(index, "signature does not verify with the author's key") from None
         except (MalformedEntry, ValueError, TypeError) as exc:
