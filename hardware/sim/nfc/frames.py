@@ -146,17 +146,16 @@ class FrameReader:
             return None
         lead = self._skipped + start
         if len(buf) < start + 4:
-            self._consume(start, lead_only=True)
+            self._drop_junk(start)
             return None
-        frame_at = start
         b2, b3 = buf[start + 2], buf[start + 3]
         if (b2, b3) == (0x00, 0xFF):
-            return self._finish(frame_at, start + 4, EventKind.ACK, b"", lead, postamble=True)
+            return self._finish(start, start + 4, EventKind.ACK, b"", lead)
         if (b2, b3) == (0xFF, 0x00):
-            return self._finish(frame_at, start + 4, EventKind.NACK, b"", lead, postamble=True)
+            return self._finish(start, start + 4, EventKind.NACK, b"", lead)
         if (b2, b3) == (0xFF, 0xFF):
             if len(buf) < start + 7:
-                self._consume(start, lead_only=True)
+                self._drop_junk(start)
                 return None
             size_bytes = bytes(buf[start + 4:start + 6])
             if checksum(size_bytes) != buf[start + 6]:
@@ -168,13 +167,13 @@ class FrameReader:
             size, body_at = b2, start + 4
         end = body_at + size + 1  # body + DCS
         if len(buf) < end:
-            self._consume(start, lead_only=True)
+            self._drop_junk(start)
             return None
         body = bytes(buf[body_at:body_at + size])
         kind = EventKind.FRAME if checksum(body) == buf[end - 1] else EventKind.BAD_CHECKSUM
-        return self._finish(frame_at, end, kind, body, lead, postamble=True)
+        return self._finish(start, end, kind, body, lead)
 
-    def _consume(self, start: int, lead_only: bool) -> None:
+    def _drop_junk(self, start: int) -> None:
         # drop the junk before the start code but remember how much there was
         if start:
             self._skipped += start
@@ -186,10 +185,10 @@ class FrameReader:
         del self._buffer[:start + 2]
         return FrameEvent(EventKind.BAD_CHECKSUM, b"", raw, lead)
 
-    def _finish(self, start: int, end: int, kind: EventKind, body: bytes, lead: int,
-                postamble: bool) -> FrameEvent:
+    def _finish(self, start: int, end: int, kind: EventKind, body: bytes,
+                lead: int) -> FrameEvent:
         # the 00 postamble is optional on receive; swallow it when it is there
-        if postamble and len(self._buffer) > end and self._buffer[end] == 0x00:
+        if len(self._buffer) > end and self._buffer[end] == 0x00:
             end += 1
         raw = b"\x00" + bytes(self._buffer[start:end])
         del self._buffer[:end]

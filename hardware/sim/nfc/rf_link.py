@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Protocol
+from typing import Callable, Protocol
 
 from .trace import RF, TO_CARD, TO_READER, Trace
 
@@ -28,6 +28,7 @@ def air_time(size: int) -> float:
 
 
 TypeAResponse = tuple[bytes, bytes, int]   # SENS_RES (as sent on air), NFCID1, SEL_RES
+CancelledFn = Callable[[], bool]
 
 
 class Card(Protocol):
@@ -36,13 +37,9 @@ class Card(Protocol):
     def answer_type_a(self) -> TypeAResponse | None: ...
 
     def rf_frame(self, frame: bytes, deadline: float | None,
-                 cancelled: "CancelledFn") -> bytes | None: ...
+                 cancelled: CancelledFn) -> bytes | None: ...
 
     def field_lost(self) -> None: ...
-
-
-class CancelledFn(Protocol):
-    def __call__(self) -> bool: ...
 
 
 class RfLink:
