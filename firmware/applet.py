@@ -5,6 +5,8 @@ Every APDU gets a status word; nothing raises out of `process`. Responses are bu
 buffer allocated at start: `process` returns a memoryview into it, valid until the next call.
 """
 
+from micropython import const
+
 import lockout
 import proto
 from enroll import Enroll
@@ -14,9 +16,45 @@ from vault import VaultError
 
 __all__ = ["Applet"]
 
-_ITEM_SIZES = {proto.ITEM_DEVICE_ID: proto.DEVICE_ID_LEN, proto.ITEM_ADDRESS: proto.ADDRESS_LEN,
-               proto.ITEM_BLOB: proto.BLOB_MAX, proto.ITEM_SECRET: proto.SECRET_LEN,
-               proto.ITEM_SUMMARY: proto.SUMMARY_MAX}
+# Numbers only the applet uses (docs/protocol.md section 2); private consts cost no RAM.
+_ADDRESS_LEN = const(20)
+_BLOB_MAX = const(4096)
+_CHALLENGE_LEN = const(32)
+_CHUNK = const(240)  # largest response body per R-APDU (fits one PN532 normal frame)
+_CLA_ISO = const(0x00)
+_CLA_PROP = const(0x80)
+_DEVICE_ID_LEN = const(16)
+_INS_CANCEL = const(0x12)
+_INS_COMMIT = const(0x52)
+_INS_ENROLL_BEGIN = const(0x40)
+_INS_ENROLL_POLL = const(0x41)
+_INS_GET_RESPONSE = const(0xC0)
+_INS_READ_SUMMARY = const(0x20)
+_INS_RELEASE_BEGIN = const(0x10)
+_INS_RELEASE_POLL = const(0x11)
+_INS_SELECT = const(0xA4)
+_INS_WRITE = const(0x50)
+_ITEM_ADDRESS = const(2)
+_ITEM_BLOB = const(3)
+_ITEM_DEVICE_ID = const(1)
+_ITEM_SECRET = const(4)
+_ITEM_SUMMARY = const(5)
+_SECRET_LEN = const(32)
+_STATE_LOCKED = const(2)
+_STATE_READY = const(1)
+_STATE_UNPROVISIONED = const(0)
+_SUMMARY_MAX = const(4096)
+_TAG_ADDRESS = const(0x82)
+_TAG_DEVICE_ID = const(0x81)
+_TAG_RETRIES = const(0x84)
+_TAG_STATE = const(0x83)
+_TAG_SUMMARY_LEN = const(0x86)
+_TAG_VERSION = const(0x80)
+_VERSION = const(1)
+
+_ITEM_SIZES = {_ITEM_DEVICE_ID: _DEVICE_ID_LEN, _ITEM_ADDRESS: _ADDRESS_LEN,
+               _ITEM_BLOB: _BLOB_MAX, _ITEM_SECRET: _SECRET_LEN,
+               _ITEM_SUMMARY: _SUMMARY_MAX}
 
 
 class Applet:
@@ -25,7 +63,7 @@ class Applet:
         self.lock = Clock(vault, ticks)
         self._release = Release(vault, sensor, ticks, self.lock)
         self._enroll = Enroll(sensor, ticks)
-        self._out = bytearray(proto.CHUNK + 2)
+        self._out = bytearray(_CHUNK + 2)
         self._view = memoryview(self._out)
         self.deselect()
 
@@ -84,41 +122,41 @@ class Applet:
             data = apdu[5:5 + lc]
             if n == 6 + lc:
                 le = apdu[n - 1] or 256
-        if cla == proto.CLA_ISO:
-            if ins == proto.INS_SELECT:
+        if cla == _CLA_ISO:
+            if ins == _INS_SELECT:
                 return self._select(p1, p2, data)
-            if ins == proto.INS_GET_RESPONSE:
+            if ins == _INS_GET_RESPONSE:
                 return self._get_response(p1, p2, data, le)
             return self._sw(proto.SW_INS)
-        if cla != proto.CLA_PROP:
+        if cla != _CLA_PROP:
             return self._sw(proto.SW_CLA)
-        if ins not in (proto.INS_RELEASE_BEGIN, proto.INS_RELEASE_POLL, proto.INS_CANCEL,
-                       proto.INS_READ_SUMMARY, proto.INS_ENROLL_BEGIN, proto.INS_ENROLL_POLL,
-                       proto.INS_WRITE, proto.INS_COMMIT):
+        if ins not in (_INS_RELEASE_BEGIN, _INS_RELEASE_POLL, _INS_CANCEL,
+                       _INS_READ_SUMMARY, _INS_ENROLL_BEGIN, _INS_ENROLL_POLL,
+                       _INS_WRITE, _INS_COMMIT):
             return self._sw(proto.SW_INS)
         self._pending_head = b""
         self._pending_blob = 0
         if not self._selected:
             return self._sw(proto.SW_CONDITIONS)
-        if ins == proto.INS_RELEASE_POLL:
+        if ins == _INS_RELEASE_POLL:
             if p1 or p2:
                 return self._sw(proto.SW_WRONG_P1P2)
             if data:
                 return self._sw(proto.SW_WRONG_LENGTH)
             return self._release_poll(le)
-        if ins == proto.INS_ENROLL_POLL and not (p1 or p2 or data) and wired:
+        if ins == _INS_ENROLL_POLL and not (p1 or p2 or data) and wired:
             if not self._enroll.active:
                 return self._sw(proto.SW_CONDITIONS)
             sw, body = self._enroll.poll()
             return self._sw(sw, body)
         self._end_waits()  # any other APDU ends a running wait
-        if ins == proto.INS_READ_SUMMARY:
+        if ins == _INS_READ_SUMMARY:
             return self._read_summary(p1, p2, data, le)
-        if (p1 or p2) and ins != proto.INS_WRITE:
+        if (p1 or p2) and ins != _INS_WRITE:
             return self._sw(proto.SW_WRONG_P1P2)
-        if ins == proto.INS_CANCEL:
+        if ins == _INS_CANCEL:
             return self._sw(proto.SW_WRONG_LENGTH if data else proto.SW_OK)
-        if ins == proto.INS_RELEASE_BEGIN:
+        if ins == _INS_RELEASE_BEGIN:
             return self._release_begin(data)
         return self._provisioning(ins, p1, p2, data, wired)
 
@@ -134,17 +172,17 @@ class Applet:
         vault = self._vault
         left = self.lock.seconds_left() if vault.provisioned else 0
         if not vault.provisioned:
-            state = proto.STATE_UNPROVISIONED
+            state = _STATE_UNPROVISIONED
         else:
-            state = proto.STATE_LOCKED if left else proto.STATE_READY
-        body = (proto.tlv(proto.TAG_VERSION, bytes((proto.VERSION,)))
-                + proto.tlv(proto.TAG_DEVICE_ID, vault.device_id)
-                + proto.tlv(proto.TAG_ADDRESS, vault.address)
-                + proto.tlv(proto.TAG_STATE, bytes((state,)))
-                + proto.tlv(proto.TAG_RETRIES,
+            state = _STATE_LOCKED if left else _STATE_READY
+        body = (proto.tlv(_TAG_VERSION, bytes((_VERSION,)))
+                + proto.tlv(_TAG_DEVICE_ID, vault.device_id)
+                + proto.tlv(_TAG_ADDRESS, vault.address)
+                + proto.tlv(_TAG_STATE, bytes((state,)))
+                + proto.tlv(_TAG_RETRIES,
                             bytes((lockout.attempts_left(vault.failures, left > 0),)))
                 + proto.tlv(proto.TAG_LOCKOUT, left.to_bytes(4, "big"))
-                + proto.tlv(proto.TAG_SUMMARY_LEN, vault.summary_len.to_bytes(2, "big")))
+                + proto.tlv(_TAG_SUMMARY_LEN, vault.summary_len.to_bytes(2, "big")))
         return self._sw(proto.SW_OK, body)
 
     # Release
@@ -152,7 +190,7 @@ class Applet:
     def _release_begin(self, data: bytes) -> memoryview:
         if not self._vault.provisioned:
             return self._sw(proto.SW_CONDITIONS)
-        if len(data) != proto.CHALLENGE_LEN:
+        if len(data) != _CHALLENGE_LEN:
             return self._sw(proto.SW_WRONG_LENGTH)
         left = self.lock.seconds_left()
         if left:
@@ -173,7 +211,7 @@ class Applet:
         return self._next_chunk(le)
 
     def _next_chunk(self, le: int) -> memoryview:
-        room = proto.CHUNK if le < 0 else min(le, proto.CHUNK)
+        room = _CHUNK if le < 0 else min(le, _CHUNK)
         head = self._pending_head
         n = min(len(head), room)
         self._out[:n] = head[:n]
@@ -210,7 +248,7 @@ class Applet:
         offset = (p1 << 8) | p2
         if offset > total:
             return self._sw(proto.SW_WRONG_DATA)
-        room = min(proto.CHUNK if le < 0 else min(le, proto.CHUNK), total - offset)
+        room = min(_CHUNK if le < 0 else min(le, _CHUNK), total - offset)
         self._vault.read_summary_into(offset, self._view[:room])
         return self._sw(proto.SW_OK, filled=room)
 
@@ -221,7 +259,7 @@ class Applet:
             return self._sw(proto.SW_SECURITY)
         if self._vault.provisioned:
             return self._sw(proto.SW_CONDITIONS)
-        if ins == proto.INS_ENROLL_BEGIN:
+        if ins == _INS_ENROLL_BEGIN:
             if data:
                 return self._sw(proto.SW_WRONG_LENGTH)
             try:
@@ -229,9 +267,9 @@ class Applet:
             except SensorError:
                 return self._sw(proto.SW_SENSOR_ERROR)
             return self._sw(proto.SW_OK)
-        if ins == proto.INS_ENROLL_POLL:
+        if ins == _INS_ENROLL_POLL:
             return self._sw(proto.SW_WRONG_LENGTH if data else proto.SW_CONDITIONS)
-        if ins == proto.INS_WRITE:
+        if ins == _INS_WRITE:
             return self._write(p1, p2, data)
         return self._commit(data)
 
@@ -239,7 +277,7 @@ class Applet:
         size = _ITEM_SIZES.get(item)
         if size is None or p2:
             return self._sw(proto.SW_WRONG_P1P2)
-        if len(data) < 2 or len(data) > 2 + proto.CHUNK:
+        if len(data) < 2 or len(data) > 2 + _CHUNK:
             return self._sw(proto.SW_WRONG_LENGTH)
         offset = (data[0] << 8) | data[1]
         if offset and offset != self._vault.staged.get(item, 0):
@@ -256,10 +294,10 @@ class Applet:
         if data:
             return self._sw(proto.SW_WRONG_LENGTH)
         staged = self._vault.staged
-        for item in (proto.ITEM_DEVICE_ID, proto.ITEM_ADDRESS, proto.ITEM_SECRET):
+        for item in (_ITEM_DEVICE_ID, _ITEM_ADDRESS, _ITEM_SECRET):
             if staged.get(item, 0) != _ITEM_SIZES[item]:
                 return self._sw(proto.SW_CONDITIONS)
-        if not staged.get(proto.ITEM_BLOB) or not self._enroll.enrolled:
+        if not staged.get(_ITEM_BLOB) or not self._enroll.enrolled:
             return self._sw(proto.SW_CONDITIONS)
         try:
             self._vault.commit_staged()
