@@ -99,27 +99,25 @@ class Release:
             return proto.SW_MEMORY_FAILURE, b""
 
     def _step(self):  # type: ignore[no-untyped-def]
+        # The window bounds every step, not only the empty-sensor ones: a POLL held back past
+        # it (a relay, a stalled reader) must not start a capture or a match.
+        if self._expired():
+            self.end()
+            return proto.SW_NO_FINGER, b""
         sensor = self._sensor
         if self._phase == _WAIT:
             if not self._ring_lit:
                 self._ring_lit = True
                 ring(sensor, 1)  # breathing blue: "place your finger"
-            code = sensor.gen_img()
-            if code == OK:
+            if sensor.gen_img() == OK:
                 self._phase = _IMAGE
                 return proto.SW_CAPTURING, b""
-            if self._expired():
-                self.end()
-                return proto.SW_NO_FINGER, b""
             return proto.SW_WAIT_FINGER, b""
         if self._phase == _IMAGE:
             if sensor.img2tz(1) == OK:
                 self._phase = _FEATURES
                 return proto.SW_MATCHING, b""
-            self._phase = _WAIT  # a smudged image: try again within the same deadline
-            if self._expired():
-                self.end()
-                return proto.SW_NO_FINGER, b""
+            self._phase = _WAIT  # a smudged image: try again within the same window
             return proto.SW_WAIT_FINGER, b""
         return self._match()
 

@@ -39,3 +39,23 @@ def test_smudged_image_retries_within_the_deadline():
     resp, seen = band.release("alice", CHALLENGE)
     assert seen.count(0x6203) == 3
     assert sw(resp) >> 8 == 0x61
+
+
+def test_poll_after_the_window_gets_no_finger_even_with_a_finger_on():
+    band = provisioned("r_late")
+    assert sw(band.send(apdu(0x10, data=CHALLENGE))) == 0x9000
+    band.sensor.finger = "alice"
+    band.clock.advance(16)  # the POLL was held back past the 15 s window
+    assert sw(band.send(POLL)) == 0x6402
+    assert band.vault.release_counter == 0 and band.vault.failures == 0
+
+
+def test_finger_seen_in_time_but_match_polled_late_gets_no_finger():
+    band = provisioned("r_late2")
+    assert sw(band.send(apdu(0x10, data=CHALLENGE))) == 0x9000
+    band.sensor.finger = "alice"
+    assert sw(band.send(POLL)) == 0x6203
+    assert sw(band.send(POLL)) == 0x6204
+    band.clock.advance(15)
+    assert sw(band.send(POLL)) == 0x6402
+    assert band.vault.release_counter == 0
