@@ -18,7 +18,9 @@ import hashlib
 import hmac
 import json
 import os
+import functools
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,6 +115,15 @@ class FlushReport:
     still_queued: int = 0
 
 
+def _locked(method):  # type: ignore[no-untyped-def]
+    """One SQLite connection shared by the UI thread and the session worker: one at a time."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        with self._lock:
+            return method(self, *args, **kwargs)
+    return wrapper
+
+
 def _row_key(responder_key: SigningKey) -> bytes:
     return HKDF(hashes.SHA256(), 32, salt=None, info=_INFO).derive(responder_key.to_bytes())
 
@@ -122,6 +133,7 @@ class Outbox:
 
     def __init__(self, path: str | os.PathLike[str], responder_key: SigningKey) -> None:
         self.path = Path(path)
+        self._lock = threading.RLock()
         row_key = _row_key(responder_key)
         self._aead = AESGCM(row_key)
         self._tag_key = hashlib.sha256(b"ICEband/v1/outbox-device-tag:" + row_key).digest()
@@ -134,6 +146,7 @@ class Outbox:
         self._db.executescript(_SCHEMA)
         os.chmod(self.path, 0o600)
 
+    @_locked
     def add(self, event: AccessEvent) -> None:
         """Queue an event; adding the same event id again changes nothing."""
         if len(event.event_id) != _EVENT_ID_LEN:
@@ -152,6 +165,7 @@ class Outbox:
             raise OutboxError(f"{self.path} was not written with this responder's key "
                               "(or is damaged)") from None
 
+    @_locked
     def history(self) -> list[HistoryItem]:
         """Every access of this responder on this tablet, newest first."""
         rows = self._db.execute("SELECT event_id, nonce, sealed, state, ledger_index, detail "
@@ -159,11 +173,13 @@ class Outbox:
         return [HistoryItem(self._open(r[0], r[1], r[2]), EventState(r[3]), r[4], r[5])
                 for r in rows]
 
+    @_locked
     def pending(self) -> list[AccessEvent]:
         rows = self._db.execute("SELECT event_id, nonce, sealed FROM events WHERE state = ? "
                                 "ORDER BY queued_ms, rowid", (EventState.QUEUED.value,))
         return [self._open(*row) for row in rows.fetchall()]
 
+    @_locked
     def _mark(self, event_id: bytes, state: EventState, index: int | None,
               detail: str | None = None) -> None:
         self._db.execute("UPDATE events SET state = ?, ledger_index = ?, detail = ? "
@@ -177,6 +193,7 @@ class Outbox:
                 return logged.index
         return None
 
+    @_locked
     def flush(self, ledger: Ledger) -> FlushReport:
         """Send every queued event once. Stops quietly at the first sign the ledger is away."""
         sent = already = refused = 0
@@ -202,6 +219,7 @@ class Outbox:
             sent += 1
         return FlushReport(sent, already, refused, 0)
 
+    @_locked
     def sync(self, open_ledger: Callable[[], Ledger]) -> FlushReport:
         """Opens the ledger and flushes; an unreachable ledger leaves everything queued."""
         try:
@@ -218,15 +236,18 @@ class Outbox:
     def _device_tag(self, device_id: bytes) -> bytes:
         return hmac.new(self._tag_key, device_id, hashlib.sha256).digest()
 
+    @_locked
     def last_counter(self, device_id: bytes) -> int:
         row = self._db.execute("SELECT counter FROM counters WHERE device_tag = ?",
                                (self._device_tag(device_id),)).fetchone()
         return int(row[0]) if row else 0
 
+    @_locked
     def remember_counter(self, device_id: bytes, counter: int) -> None:
         self._db.execute("INSERT INTO counters (device_tag, counter) VALUES (?, ?) "
                          "ON CONFLICT(device_tag) DO UPDATE SET counter = "
                          "max(counter, excluded.counter)", (self._device_tag(device_id), counter))
 
+    @_locked
     def close(self) -> None:
         self._db.close()

@@ -15,6 +15,7 @@ import os
 import sys
 import tempfile
 import threading
+import time
 import types
 from pathlib import Path
 
@@ -82,6 +83,7 @@ class SimulatedBand(BandReader):
         self.sensor = SimulatedSensor(timing=timing or Timing.instant())
         self.lock = threading.Lock()
         self.in_field = True
+        self._field_changed = threading.Event()
         self.description = "simulated band (in process)"
         uart_id = next(_uart_ids)
         os.environ[f"ICEBAND_UART{uart_id}"] = self.sensor.port
@@ -96,9 +98,11 @@ class SimulatedBand(BandReader):
 
     def tap(self) -> None:
         self.in_field = True
+        self._field_changed.set()
 
     def remove(self) -> None:
         self.in_field = False
+        self._field_changed.clear()
         with self.lock:
             self.applet.deselect()
 
@@ -124,8 +128,12 @@ class SimulatedBand(BandReader):
     # --- BandReader ------------------------------------------------------------------------
 
     def wait_for_band(self, timeout: float, cancel: threading.Event | None = None) -> BandDevice:
-        if not self.in_field:
-            raise TransportError(TransportErrorKind.NO_BAND, "no band in the reader's field")
+        deadline = time.monotonic() + timeout
+        while not self.in_field:  # as a reader polls: until the band comes, time, or cancel
+            left = deadline - time.monotonic()
+            if left <= 0 or (cancel is not None and cancel.is_set()):
+                raise TransportError(TransportErrorKind.NO_BAND, "no band in the reader's field")
+            self._field_changed.wait(min(left, 0.05))
         return _AppletLink(self, wired=False)
 
     def close(self) -> None:
