@@ -29,7 +29,7 @@ from hardware.sim.fingerprint import SimulatedSensor, Timing
 from hardware.sim.nfc import CARD, SimulatedField
 from hardware.sim.nfc.trace import TO_CHIP
 
-from .firmware import FirmwareError, FirmwareProcess, Interpreter, log_tail, stage_mpy
+from .firmware import INTERPRETERS, FirmwareError, FirmwareProcess, Interpreter, log_tail, stage_mpy
 from .probe import probe
 from .serial_link import SerialLink
 from .wiring import Wiring, read_wiring
@@ -57,6 +57,12 @@ class SimulatedBand:
                  firmware_dir: Path = FIRMWARE_DIR, unique_id: str = "240ac4000001",
                  button_held: bool = False,
                  on_progress: Callable[[str], None] | None = None) -> None:
+        if interpreter not in INTERPRETERS:
+            raise ValueError(f"interpreter must be one of {INTERPRETERS}, not {interpreter!r}")
+        if heapsize is not None and interpreter != "micropython":
+            raise ValueError("a heap cap applies to the MicroPython unix port only")
+        if ready_timeout <= 0:
+            raise ValueError("ready_timeout must be positive")
         self.interpreter: Interpreter = interpreter
         self.ready_timeout = ready_timeout
         self._say = on_progress or (lambda message: None)
