@@ -1,0 +1,29 @@
+"""The reference build's pin map (hardware/README.md): the one place the firmware reads it.
+
+ESP32-WROOM-32 module; the R503-class sensor on UART1, the PN532 in HSU mode on UART2, the
+USB serial on UART0 (the REPL's, through the module's USB-UART bridge), the factory-reset
+button on GPIO0 (the BOOT button, active low). tests/firmware checks that the README's table
+says the same.
+"""
+
+from micropython import const
+
+SENSOR_UART = const(1)
+SENSOR_BAUD = const(57600)
+SENSOR_TX = const(17)  # ESP32 TX -> sensor RX (yellow)
+SENSOR_RX = const(16)  # ESP32 RX <- sensor TX (green)
+SENSOR_WAKE = const(4)  # sensor touch output (blue), high while a finger touches the ring
+SENSOR_POWER = const(25)  # high-side switch for the sensor's 3.3 V (sensor off while asleep)
+
+NFC_UART = const(2)
+NFC_BAUD = const(115200)
+NFC_TX = const(26)  # ESP32 TX -> PN532 RXD (HSU: SEL0 = 0, SEL1 = 0)
+NFC_RX = const(27)  # ESP32 RX <- PN532 TXD
+NFC_RESET = const(33)  # PN532 RSTPDN, active low
+
+USB_UART = const(0)
+USB_BAUD = const(115200)
+
+RESET_BUTTON = const(0)  # BOOT button, active low, internal pull-up
+RESET_HOLD_MS = const(3000)
+BATTERY_ADC = const(35)  # LiPo through a 100k/100k divider

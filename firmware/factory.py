@@ -1,0 +1,34 @@
+"""Factory reset: only the physical button held while the band boots (docs/protocol.md 2.4).
+
+No APDU can reach this; nothing but a hand on the band erases it.
+"""
+
+from micropython import const
+
+__all__ = ["button_held", "factory_reset"]
+
+_SAMPLE_MS = const(50)
+
+
+def button_held(pin, clock, hold_ms: int) -> bool:  # type: ignore[no-untyped-def]
+    """True when the active-low button reads pressed for the whole of `hold_ms`."""
+    start = clock.ticks_ms()
+    while clock.ticks_diff(clock.ticks_ms(), start) < hold_ms:
+        if pin.value():
+            return False
+        clock.sleep_ms(_SAMPLE_MS)
+    return not pin.value()
+
+
+def factory_reset(vault, sensor) -> bool:  # type: ignore[no-untyped-def]
+    """Erases the vault, then the sensor's templates; False if the sensor did not answer (the
+    vault is erased anyway: an unprovisioned band ignores any template left on the sensor,
+    since enrolment empties the library first)."""
+    vault.erase()
+    try:
+        sensor.empty()
+        for _ in range(3):
+            sensor.ring(2, 1)  # flashing red: "erased"
+    except OSError:
+        return False
+    return True
