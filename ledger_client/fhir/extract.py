@@ -116,7 +116,7 @@ class _Reader:
                 substance=substance or "Unspecified substance",
                 criticality=_bound(Allergy, "criticality", r.criticality),
                 type=_bound(Allergy, "type", r.type),
-                categories=tuple(r.category or ()),
+                categories=tuple(c for c in r.category or () if c),  # JSON null in the list
                 status=_code(r.clinicalStatus),
                 verification=_code(r.verificationStatus),
                 reactions=reactions,
