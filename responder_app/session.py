@@ -18,13 +18,11 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ledger_client.crypto import RecipientKey, SigningKey
 from ledger_client.crypto.errors import CryptoError
 from ledger_client.crypto.records import decrypt_record
-from ledger_client.fhir import EmergencyView, decode_summary, emergency_view, load_ips
-from ledger_client.fhir.errors import FhirError
 from ledger_client.ledger.entries import DeviceRegistered, EntryKind
 from ledger_client.ledger.errors import LedgerError, LedgerUnavailable
 from ledger_client.ledger.protocol import Ledger, ResponderStatus
@@ -37,6 +35,9 @@ from .outbox import AccessEvent, Outbox, new_event_id
 from .protocol import (
     RELEASE_DOMAIN_TAG, BandLockedOut, BandProtocol, BandState, NoMatch, PublicFacts,
     ReleaseCancelled, ReleaseProgress, ReleaseResult)
+
+if TYPE_CHECKING:
+    from ledger_client.fhir import EmergencyView
 
 __all__ = ["ResponderCredentials", "BandInfo", "Outcome", "ResponderSession",
            "release_proof"]
@@ -230,6 +231,8 @@ class ResponderSession:
         if hashlib.sha256(blob).digest() != anchor.ciphertext_sha256:
             raise e.RecordTampered("the fetched record's hash differs from the ledger's: "
                                    "the record was altered")
+        from ledger_client.fhir import FhirError, emergency_view, load_ips  # heavy: first use
+
         try:
             plain = decrypt_record(blob, emergency_key=payload.emergency_key,
                                    patient=facts.patient_address_text,
@@ -244,6 +247,8 @@ class ResponderSession:
     def _offline_summary(self, facts: PublicFacts) -> EmergencyView:
         if facts.summary_length == 0:
             raise e.NoRecord("offline, and the band carries no summary")
+        from ledger_client.fhir import FhirError, decode_summary
+
         sealed = self._band(lambda: self._protocol.read_summary(facts.summary_length),
                             "reading the offline summary")
         try:

@@ -7,6 +7,7 @@ call happens through `post`, so on the UI thread. One worker thread runs one ste
 
 from __future__ import annotations
 
+import importlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Protocol
@@ -61,6 +62,7 @@ class Controller:
             self._credentials = credentials
             self._outbox = Outbox(self.profile.outbox_path, credentials.signing_key)
             self._post(lambda: self._listener.signed_in(credentials.name))
+            importlib.import_module("ledger_client.fhir")  # warm up while the band comes
         self._worker.submit(work)
 
     def sign_out(self) -> None:

@@ -3,12 +3,15 @@ on red, then problems, medications, blood group, directives, devices, contacts."
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
 
-from ledger_client.fhir import EmergencyView
-
 from .widgets import COLORS, Heading, Text
+
+if TYPE_CHECKING:  # the FHIR models are heavy to import: the app loads them after sign-in
+    from ledger_client.fhir import EmergencyView
 
 __all__ = ["EmergencyViewWidget"]
 
