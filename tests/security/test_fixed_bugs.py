@@ -23,3 +23,37 @@ def test_allergy_category_list_with_a_null_gives_a_view_not_a_type_error() -> No
         resource["category"] = [None, "food"]
     view = emergency_view(load_ips(json.dumps(doc).encode()))
     assert view.allergies and all(a.categories == ("food",) for a in view.allergies)
+
+
+class _MatchingSensor:
+    """A sensor with the patient's finger on it: every step succeeds."""
+    page, score = 1, 200
+
+    def gen_img(self) -> int:
+        return 0x00
+
+    def img2tz(self, buffer_id: int) -> int:
+        return 0x00
+
+    def search(self, buffer_id: int) -> int:
+        return 0x00
+
+    def ring(self, mode: int, color: int) -> int:
+        return 0x00
+
+
+def test_first_poll_after_the_finger_window_gets_no_finger(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The 15 s window of docs/protocol.md 2.2 bounds a relay that holds the POLL back: it was
+    checked only when GenImg found no finger (fixed in firmware/release.py, 92623e2)."""
+    from fuzzkit.firmware import SELECT, FakeClock, firmware_modules
+    fw = firmware_modules()
+    vault = fw["vault"].Vault(str(tmp_path / "band"))
+    vault.provision(bytes(16), bytes(20), bytes(32), b"blob" * 10, b"")
+    clock = FakeClock()
+    applet = fw["applet"].Applet(vault, _MatchingSensor(), clock)
+    assert bytes(applet.process(SELECT))[-2:] == b"\x90\x00"
+    assert bytes(applet.process(b"\x80\x10\x00\x00\x20" + bytes(32)))[-2:] == b"\x90\x00"
+    clock.now += fw["proto"].FINGER_DEADLINE_MS + 1000  # a relay holds the POLL back 16 s
+    answer = bytes(applet.process(b"\x80\x11\x00\x00\x00"))
+    assert answer[-2:] == b"\x64\x02", answer[-2:].hex()
+    assert vault.release_counter == 0

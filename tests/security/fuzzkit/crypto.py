@@ -119,3 +119,29 @@ def keyfile_harness() -> SimpleHarness:
         assert data in genuine, "a changed key file loaded"
         return "accepted"
     return SimpleHarness(seeds, check, lambda: shutil.rmtree(folder, ignore_errors=True))
+
+
+def kit_harness() -> SimpleHarness:
+    """The break-glass kit (ledger_client.breakglass): parse, then authority 0 opens its share."""
+    from ledger_client.breakglass import BreakGlassKit, make_kit
+    from ledger_client.breakglass.kit import share_info
+    signers = [SigningKey.generate().verify_key.to_bytes() for _ in range(3)]
+    keys = [RecipientKey.generate() for _ in range(3)]
+    kit = make_kit(RecipientKey.generate(), bytes(20),
+                   [(s, k.public_key()) for s, k in zip(signers, keys)], k=2)
+    seeds = [kit.to_bytes()]
+
+    def check(data: bytes) -> Outcome:
+        try:
+            parsed = BreakGlassKit.from_bytes(data)
+        except CryptoError:
+            return "rejected"
+        assert parsed.to_bytes() == data, "the kit encoding is not canonical"
+        try:
+            share = parsed.share_of(signers[0])
+            open_sealed(share.sealed, keys[0], info=share_info(parsed.header(), signers[0], share.index))
+        except CryptoError:
+            return "rejected"
+        assert parsed.header() == kit.header() and share in kit.shares, "a changed share opened"
+        return "accepted"
+    return SimpleHarness(seeds, check)

@@ -112,8 +112,7 @@ def _tree() -> tuple[list[bytes], dict[NodeId, bytes]]:
     nodes = {NodeId(0, i): h for i, h in enumerate(leaves)}
     level = 0
     while True:
-        row = [(i, h) for (lv, i), h in nodes.items() if lv == level]
-        pairs = {i: h for i, h in row}
+        pairs = {node.index: h for node, h in nodes.items() if node.level == level}
         made = False
         for i in range(0, max(pairs, default=-1) + 1, 2):
             if i in pairs and i + 1 in pairs:
