@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator, Sequence
 
-from eth_abi import decode as abi_decode
 from web3 import HTTPProvider, Web3
 
 from ledger_client.ledger import codec
@@ -30,6 +29,21 @@ MAX_BATCH_ENTRIES = 64      # the contract's MAX_BATCH_ENTRIES
 _ENTRY_TOPIC = Web3.keccak(text="Entry(uint256,address,bytes32,bytes)")
 _ZERO_ADDRESS = "0x" + "00" * 20
 Progress = Callable[[int, int], None]
+
+
+def _abi_bytes(data: bytes) -> bytes:
+    """The one `bytes` value of the event's ABI-encoded data: offset 32 | length | payload."""
+    if len(data) < 64 or int.from_bytes(data[:32], "big") != 32:
+        raise ValueError("event data is not one ABI-encoded bytes value")
+    length = int.from_bytes(data[32:64], "big")
+    if len(data) != 64 + (length + 31) // 32 * 32:
+        raise ValueError("event data length does not match its bytes value")
+    return data[64:64 + length]
+
+
+def _sized(value: object, size: int) -> bool:
+    """Keys of the wrong shape are simply unknown to the ledger (no RPC, no web3 error)."""
+    return isinstance(value, bytes) and len(value) == size
 
 
 def _quantity(block: int | str) -> str:
@@ -205,7 +219,7 @@ class EvmLedger:
     @staticmethod
     def _decode(index: int, data: bytes) -> SignedEntry:
         try:
-            (payload,) = abi_decode(["bytes"], data, strict=False)
+            payload = _abi_bytes(data)
             entry = codec.decode_entry(payload)
             codec.verify_encoded_signature(payload)
         except codec.BadEntrySignature:
@@ -216,9 +230,13 @@ class EvmLedger:
 
     # --- state -------------------------------------------------------------------------------
     def next_sequence(self, author: bytes) -> int:
+        if not _sized(author, 32):
+            raise ValueError(f"an author is a 32-byte Ed25519 key, got {author!r:.80}")
         return int(self.chain.view("next_sequence", author))
 
     def latest_record(self, patient: bytes, record_id: str | None = None) -> RecordAnchor | None:
+        if not _sized(patient, 20) or (record_id is not None and not isinstance(record_id, str)):
+            return None
         address = Web3.to_checksum_address(patient)
         if record_id is None:
             block = int(self.chain.view("latest_anchor", address))
@@ -242,6 +260,8 @@ class EvmLedger:
                             hospital=logged.entry.author, timestamp_ms=logged.entry.timestamp_ms)
 
     def emergency_key(self, patient: bytes) -> bytes | None:
+        if not _sized(patient, 20):
+            return None
         block = int(self.chain.view("patients", Web3.to_checksum_address(patient)))
         if block == 0:
             return None
@@ -251,15 +271,23 @@ class EvmLedger:
         raise LedgerCorrupt(-1, f"contract points at block {block} but it holds no registration")
 
     def is_granted(self, patient: bytes, hospital: bytes) -> bool:
+        if not (_sized(patient, 20) and _sized(hospital, 32)):
+            return False
         return bool(self.chain.view("grants", Web3.to_checksum_address(patient), hospital))
 
     def is_device_revoked(self, device_id: bytes) -> bool:
+        if not isinstance(device_id, bytes) or not 1 <= len(device_id) <= 32:
+            return False
         return int(self.chain.view("device", device_id)[1]) == 2
 
     def responder_status(self, responder: bytes) -> ResponderStatus:
+        if not _sized(responder, 32):
+            return ResponderStatus.UNKNOWN
         return ResponderStatus(int(self.chain.view("actor", responder)[1]))
 
     def agency_recipient_key(self, agency: bytes) -> bytes | None:
+        if not _sized(agency, 32):
+            return None
         is_agency, _status, block = self.chain.view("actor", agency)
         if not is_agency:
             return None

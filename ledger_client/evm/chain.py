@@ -30,7 +30,7 @@ __all__ = ["Chain", "SentWrite", "refusal_from_reason", "unavailable", "fee_fiel
 
 log = logging.getLogger(__name__)
 
-_NONCE_ERRORS = ("nonce too low", "already known", "replacement transaction underpriced",
+_NONCE_ERRORS = ("nonce too low", "replacement transaction underpriced",
                  "nonce too high", "invalid nonce")
 
 
@@ -121,12 +121,15 @@ class Chain:
             try:
                 self.w3.eth.send_raw_transaction(raw)
             except Web3RPCError as exc:
-                if any(marker in str(exc).lower() for marker in _NONCE_ERRORS):
+                if "already known" in str(exc).lower():
+                    pass  # this very transaction reached the node already: wait for it
+                elif any(marker in str(exc).lower() for marker in _NONCE_ERRORS):
                     self._cached_nonce = None  # someone else used the nonce: resync, re-sign
                     continue
-                if "revert" in str(exc).lower():
+                elif "revert" in str(exc).lower():
                     raise refusal_from_reason(str(exc)) from exc
-                raise LedgerUnavailable(f"{self.where} rejected the transaction: {exc}") from exc
+                else:
+                    raise LedgerUnavailable(f"{self.where} rejected the transaction: {exc}") from exc
             except (RequestException, OSError) as exc:
                 raise unavailable(exc, self.where) from exc
             self._cached_nonce = nonce + 1
@@ -237,6 +240,12 @@ class Chain:
             return None
 
     def _rebroadcast(self, sent: SentWrite) -> int:
+        try:
+            return self._rebroadcast_once(sent)
+        except (RequestException, OSError) as exc:
+            raise unavailable(exc, self.where) from exc
+
+    def _rebroadcast_once(self, sent: SentWrite) -> int:
         log.warning("transaction %s was reorganised away: re-broadcasting", sent.tx_hash.hex())
         self.rebroadcasts += 1
         try:

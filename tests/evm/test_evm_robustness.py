@@ -16,7 +16,7 @@ from ledger_client.ledger import LedgerUnavailable, PatientRegistered, Refusal, 
 from ledger_client.ledger.author import make_entry
 from ledger_client.ledger.codec import encode_entry
 
-from conftest import fresh_anvil_ledger  # noqa: E402  (tests/evm is on sys.path)
+from evm_helpers import fresh_anvil_ledger
 
 pytestmark = pytest.mark.evm
 
