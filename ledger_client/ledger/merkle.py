@@ -13,7 +13,8 @@ Verification computes the root(s) from a proof and compares, with argument check
 from __future__ import annotations
 
 import hashlib
-from typing import Callable, NamedTuple, Sequence
+from dataclasses import dataclass
+from typing import Callable, Sequence
 
 from ledger_client.ledger.errors import ProofError
 
@@ -29,7 +30,9 @@ _LEAF_PREFIX = b"\x00"
 _NODE_PREFIX = b"\x01"
 
 
-class NodeId(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class NodeId:
+    """The perfect subtree of the 2**level leaves from leaf index * 2**level."""
     level: int
     index: int
 

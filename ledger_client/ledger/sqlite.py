@@ -8,7 +8,6 @@ signs checkpoints; by default it lives next to the database in `<file>.key` (mod
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 import time
@@ -31,46 +30,12 @@ from ledger_client.ledger.merkle import (
 from ledger_client.ledger.protocol import (
     Capabilities, Receipt, RecordAnchor, ResponderStatus)
 from ledger_client.ledger.signatures import SignaturePool
+from ledger_client.ledger.sqlite_files import default_key_path, load_or_create_key, path_from_url
 from ledger_client.ledger.sqlite_schema import SCHEMA, SCHEMA_VERSION, SqliteState, node_row_id
 
 __all__ = ["SqliteLedger", "open_sqlite_ledger", "path_from_url", "default_key_path"]
 
 _CHUNK = 512  # rows fetched at a time when iterating
-
-
-def path_from_url(url: str) -> Path:
-    """`sqlite:///abs/path.db` -> /abs/path.db; `sqlite:rel.db` -> rel.db."""
-    scheme, _, rest = url.partition(":")
-    if scheme.lower() != "sqlite" or not rest:
-        raise LedgerUnavailable(f"not a sqlite ledger URL: {url!r}")
-    if rest.startswith("///"):
-        return Path("/" + rest.lstrip("/"))
-    if rest.startswith("//"):
-        raise LedgerUnavailable(f"sqlite ledger URLs have no host: use sqlite:///path ({url!r})")
-    return Path(rest)
-
-
-def default_key_path(db_path: Path) -> Path:
-    return db_path.with_name(db_path.name + ".key")
-
-
-def _load_or_create_key(key_path: Path, create: bool) -> SigningKey:
-    if key_path.exists():
-        seed = key_path.read_bytes()
-        if len(seed) != 32:
-            raise LedgerError(f"ledger key file {key_path} is not a 32-byte Ed25519 seed")
-        return SigningKey.from_bytes(seed)
-    if not create:
-        raise LedgerUnavailable(f"ledger key file {key_path} is missing")
-    key = SigningKey.generate()
-    tmp = key_path.with_name(key_path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(key.to_bytes())
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, key_path)
-    return key
 
 
 class SqliteLedger:
@@ -123,7 +88,7 @@ class SqliteLedger:
 
     def _signing_key(self) -> SigningKey:
         if self._key is None:
-            self._key = _load_or_create_key(self._key_path, self._create)
+            self._key = load_or_create_key(self._key_path, self._create)
         return self._key
 
     def _load_frontier(self) -> list[tuple[int, bytes]]:
@@ -244,6 +209,7 @@ class SqliteLedger:
         return bytes(row[0])
 
     def entries(self, patient: bytes | None = None, start: int = 0) -> Iterator[LoggedEntry]:
+        args: tuple[object, ...]
         if patient is None:
             sql, args = "SELECT idx, data FROM entries WHERE idx >= ? ORDER BY idx", (start,)
         else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import sys
@@ -16,7 +15,6 @@ from ledger_client.ledger import (
     BadCheckpoint, Checkpoint, LedgerCorrupt, LedgerUnavailable, ProofError, UnknownBackend,
     open_ledger)
 from ledger_client.ledger.author import write
-from ledger_client.ledger.codec import encode_entry
 from ledger_client.ledger.merkle import hash_leaf, verify_consistency, verify_inclusion
 from ledger_client.ledger.sqlite import SqliteLedger
 from ledger_client.ledger.verify import verify_ledger_file
