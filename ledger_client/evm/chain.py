@@ -135,7 +135,7 @@ class Chain:
             self._cached_nonce = nonce + 1
             receipt = self._wait(tx_hash)
             if receipt["status"] != 1:
-                # The state changed between simulation and mining: report today's reason.
+                # The state changed between simulation and mining: say what the contract said.
                 raise self._reason_mined(call_data, int(receipt["blockNumber"]))
             self.recent.append(SentWrite(call_data, raw, tx_hash, nonce, receipt["blockNumber"],
                                          bytes(receipt["blockHash"]), receipt))

@@ -163,3 +163,17 @@ def test_an_entry_its_author_never_signed_is_caught_on_read(anvil_ledger, people
     assert corrupt.value.index == index and "signature" in corrupt.value.why
     with pytest.raises(LedgerCorrupt):
         list(anvil_ledger.entries(p.address))
+
+
+def test_entries_beyond_the_chain_limits_are_refused_before_sending(tester_ledger, people_on) -> None:
+    from ledger_client.ledger import PatientRegistered
+    p = people_on(tester_ledger)
+    huge = make_entry(tester_ledger, p.patient, PatientRegistered(b"\x01" + bytes(7000)))
+    blocks = tester_ledger.chain.w3.eth.block_number
+    with pytest.raises(RefusedWrite) as refused:
+        tester_ledger.append(huge)
+    assert refused.value.reason is Refusal.MALFORMED and "6144" in refused.value.detail
+    with pytest.raises(RefusedWrite) as refused:
+        tester_ledger.append_batch([huge] * 65)
+    assert refused.value.reason is Refusal.MALFORMED and "64" in refused.value.detail
+    assert tester_ledger.chain.w3.eth.block_number == blocks  # no transaction was sent
