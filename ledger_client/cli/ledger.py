@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from ledger_client.cli import CliError
-from ledger_client.cli.common import EXIT_TAMPERED, home_options, mapped_errors, workspace_from
+from ledger_client.cli.workflows import EXIT_TAMPERED, home_options, mapped_errors, workspace_from
 
 __all__ = ["register"]
 
