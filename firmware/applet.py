@@ -58,7 +58,7 @@ _ITEM_SIZES = {_ITEM_DEVICE_ID: _DEVICE_ID_LEN, _ITEM_ADDRESS: _ADDRESS_LEN,
 
 
 class Applet:
-    def __init__(self, vault, sensor, ticks) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, vault, sensor, ticks) -> None:
         self._vault = vault
         self.lock = Clock(vault, ticks)
         self._release = Release(vault, sensor, ticks, self.lock)

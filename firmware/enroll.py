@@ -19,7 +19,7 @@ PAGE = const(0)
 class Enroll:
     """State of one enrolment; `poll()` returns (status word, body)."""
 
-    def __init__(self, sensor, ticks) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, sensor, ticks) -> None:
         self._sensor = sensor
         self._ticks = ticks
         self._phase = _IDLE
@@ -52,17 +52,17 @@ class Enroll:
     def _expired(self) -> bool:
         return self._ticks.ticks_diff(self._deadline, self._ticks.ticks_ms()) <= 0
 
-    def _progress(self, sw: int):  # type: ignore[no-untyped-def]
+    def _progress(self, sw: int):
         return sw, bytes((proto.TAG_PRESS, 1, self._press))
 
-    def poll(self):  # type: ignore[no-untyped-def]
+    def poll(self):
         try:
             return self._step()
         except SensorError:
             self.end()
             return proto.SW_SENSOR_ERROR, b""
 
-    def _step(self):  # type: ignore[no-untyped-def]
+    def _step(self):
         sensor = self._sensor
         phase = self._phase
         if phase == _WAIT:

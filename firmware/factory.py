@@ -10,7 +10,7 @@ __all__ = ["button_held", "factory_reset"]
 _SAMPLE_MS = const(50)
 
 
-def button_held(pin, clock, hold_ms: int) -> bool:  # type: ignore[no-untyped-def]
+def button_held(pin, clock, hold_ms: int) -> bool:
     """True when the active-low button reads pressed for the whole of `hold_ms`."""
     start = clock.ticks_ms()
     while clock.ticks_diff(clock.ticks_ms(), start) < hold_ms:
@@ -20,7 +20,7 @@ def button_held(pin, clock, hold_ms: int) -> bool:  # type: ignore[no-untyped-de
     return not pin.value()
 
 
-def factory_reset(vault, sensor) -> bool:  # type: ignore[no-untyped-def]
+def factory_reset(vault, sensor) -> bool:
     """Erases the vault, then the sensor's templates; False if the sensor did not answer (the
     vault is erased anyway: an unprovisioned band ignores any template left on the sensor,
     since enrolment empties the library first)."""

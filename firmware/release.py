@@ -21,7 +21,7 @@ _FEATURES = const(3)
 _PERSIST_EVERY_MS = const(30000)
 
 
-def ring(sensor, mode: int) -> None:  # type: ignore[no-untyped-def]
+def ring(sensor, mode: int) -> None:
     """Best effort: sensors without a ring LED (R307) refuse it, and a silent sensor is
     reported by the capture step, not here."""
     try:
@@ -33,7 +33,7 @@ def ring(sensor, mode: int) -> None:  # type: ignore[no-untyped-def]
 class Clock:
     """Lockout seconds left, counted on the monotonic clock from the last persisted value."""
 
-    def __init__(self, vault, ticks) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, vault, ticks) -> None:
         self._vault = vault
         self._ticks = ticks
         self._mark = ticks.ticks_ms()
@@ -60,7 +60,7 @@ class Clock:
 class Release:
     """State of one release wait; `poll()` returns (status word, body)."""
 
-    def __init__(self, vault, sensor, ticks, lock: Clock) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, vault, sensor, ticks, lock: Clock) -> None:
         self._vault = vault
         self._sensor = sensor
         self._ticks = ticks
@@ -88,7 +88,7 @@ class Release:
     def _expired(self) -> bool:
         return self._ticks.ticks_diff(self._deadline, self._ticks.ticks_ms()) <= 0
 
-    def poll(self):  # type: ignore[no-untyped-def]
+    def poll(self):
         try:
             return self._step()
         except SensorError:
@@ -98,7 +98,7 @@ class Release:
             self.end()
             return proto.SW_MEMORY_FAILURE, b""
 
-    def _step(self):  # type: ignore[no-untyped-def]
+    def _step(self):
         # The window bounds every step, not only the empty-sensor ones: a POLL held back past
         # it (a relay, a stalled reader) must not start a capture or a match.
         if self._expired():
@@ -121,7 +121,7 @@ class Release:
             return proto.SW_WAIT_FINGER, b""
         return self._match()
 
-    def _match(self):  # type: ignore[no-untyped-def]
+    def _match(self):
         vault = self._vault
         failures = min(vault.failures + 1, lockout.FAILURES_MAX)
         vault.save_counters(vault.release_counter, failures, lockout.delay_after(failures))

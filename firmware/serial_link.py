@@ -14,7 +14,7 @@ MAX_PAYLOAD = const(1024)
 _FRAME_MS = const(500)
 
 
-def crc16(data, crc: int = 0xFFFF) -> int:  # type: ignore[no-untyped-def]
+def crc16(data, crc: int = 0xFFFF) -> int:
     """CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF); check value of b"123456789" is 0x29B1."""
     for byte in data:
         crc ^= byte << 8
@@ -24,7 +24,7 @@ def crc16(data, crc: int = 0xFFFF) -> int:  # type: ignore[no-untyped-def]
     return crc
 
 
-def encode(payload) -> bytes:  # type: ignore[no-untyped-def]
+def encode(payload) -> bytes:
     n = len(payload)
     head = bytes((0x49, 0x42, n >> 8, n & 0xFF))
     crc = crc16(payload, crc16(head[2:]))
@@ -34,7 +34,7 @@ def encode(payload) -> bytes:  # type: ignore[no-untyped-def]
 class FrameReader:
     """Collects one frame at a time from `port`; `poll()` returns a payload view or None."""
 
-    def __init__(self, port, clock) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, port, clock) -> None:
         self._port = port
         self._clock = clock
         self._buf = bytearray(MAX_PAYLOAD + 6)
@@ -51,7 +51,7 @@ class FrameReader:
         self._have = max(0, left)
         self._since = self._clock.ticks_ms()
 
-    def poll(self):  # type: ignore[no-untyped-def]
+    def poll(self):
         port = self._port
         if self._have < len(self._buf) and port.any():
             if not self._have:
@@ -102,7 +102,7 @@ class StdioPort:
     def any(self) -> int:
         return 1 if self._poll.poll(0) else 0
 
-    def readinto(self, view) -> int:  # type: ignore[no-untyped-def]
+    def readinto(self, view) -> int:
         n = 0
         while n < len(view) and self._poll.poll(0):
             got = self._in.readinto(view[n: n + 1])
@@ -111,5 +111,5 @@ class StdioPort:
             n += got
         return n
 
-    def write(self, data) -> int:  # type: ignore[no-untyped-def]
+    def write(self, data) -> int:
         return self._out.write(data)

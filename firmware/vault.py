@@ -30,7 +30,7 @@ class Source:
     def __len__(self) -> int:
         return self.size
 
-    def chunks(self, buf: bytearray):  # type: ignore[no-untyped-def]
+    def chunks(self, buf: bytearray):
         """Yields views of `buf` filled from the file, in order."""
         view = memoryview(buf)
         left = self.size
@@ -82,7 +82,7 @@ class Files:
         with open(path, "wb" if restart else "ab") as f:
             f.write(data)
 
-    def open_read(self, path: str):  # type: ignore[no-untyped-def]
+    def open_read(self, path: str):
         try:
             return open(path, "rb")
         except OSError:
@@ -235,7 +235,7 @@ class Vault:
                        self.staged_source(5) if self.staged.get(5) else b"")
 
     def provision(self, device_id: bytes, address: bytes, secret: bytes,
-                  blob, summary) -> None:  # type: ignore[no-untyped-def]
+                  blob, summary) -> None:
         """Writes the provisioned state in one switch; counters are zeroed first.
         `blob` and `summary` are bytes or a Source (staged file)."""
         if len(device_id) != 16 or len(address) != 20 or len(secret) != 32:

@@ -52,7 +52,7 @@ def encode(command: int, data: bytes) -> bytes:
 class FrameParser:
     """Collects chip frames from the UART into a buffer allocated once."""
 
-    def __init__(self, uart) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, uart) -> None:
         self._uart = uart
         self._buf = bytearray(272)
         self._view = memoryview(self._buf)
@@ -64,7 +64,7 @@ class FrameParser:
             self._buf[:left] = self._view[count: self._have]
         self._have = max(0, left)
 
-    def take(self):  # type: ignore[no-untyped-def]
+    def take(self):
         """The next complete frame: ACK as b"", an information frame as (command, data)
         bytes after TFI, or None when incomplete. Garbage before a frame is skipped."""
         uart = self._uart
@@ -101,13 +101,13 @@ class FrameParser:
 class Pn532Target:
     """The chip as the band's card: wake, arm, then a loop of APDUs until released."""
 
-    def __init__(self, uart, clock) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, uart, clock) -> None:
         self._uart = uart
         self._clock = clock
         self._parser = FrameParser(uart)
         self._expect = 0  # the response code poll() waits for (0: nothing outstanding)
 
-    def _wait(self, timeout_ms: int):  # type: ignore[no-untyped-def]
+    def _wait(self, timeout_ms: int):
         clock = self._clock
         deadline = clock.ticks_add(clock.ticks_ms(), timeout_ms)
         while True:
@@ -145,13 +145,13 @@ class Pn532Target:
         self._send(_TG_GET_DATA, b"")
         self._expect = _TG_GET_DATA + 1
 
-    def respond(self, rapdu) -> bool:  # type: ignore[no-untyped-def]
+    def respond(self, rapdu) -> bool:
         """TgSetData; False when the reader has gone (the card was released)."""
         self._expect = 0
         status = self._call(_TG_SET_DATA, rapdu)
         return bool(status) and not status[0] & 0x3F  # bits 6-7: MI, NAD flags
 
-    def poll(self):  # type: ignore[no-untyped-def]
+    def poll(self):
         """(event, apdu): NONE while waiting, ACTIVATED, APDU with the C-APDU, or RELEASED."""
         if not self._expect:
             return NONE, b""

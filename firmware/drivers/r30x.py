@@ -66,7 +66,7 @@ def encode(out: bytearray, address: int, pid: int, payload: bytes) -> int:
 class FrameReader:
     """Reads one packet from the UART into a buffer allocated once, with a deadline."""
 
-    def __init__(self, uart, clock, size: int = 64) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, uart, clock, size: int = 64) -> None:
         self._uart = uart
         self._clock = clock
         self.buf = bytearray(size)
@@ -113,7 +113,7 @@ class FrameReader:
 class R30x:
     """The instructions the band uses. Methods return the confirmation code."""
 
-    def __init__(self, uart, clock, address: int = 0xFFFFFFFF,  # type: ignore[no-untyped-def]
+    def __init__(self, uart, clock, address: int = 0xFFFFFFFF,
                  password: int = 0, capacity: int = 200) -> None:
         self._uart = uart
         self._address = address
