@@ -37,6 +37,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                       help="ledger URL (default: a new sqlite:/// file in the demo home)")
     demo.add_argument("--sensor-timing", choices=("instant", "datasheet"), default="instant",
                       help="simulated fingerprint sensor speed (default: instant)")
+    demo.add_argument("--band", choices=("firmware", "inprocess"), default="firmware",
+                      help="firmware: the firmware in its own process with the simulated PN532 "
+                           "pair, read through nfcpy (default); inprocess: the applet in this "
+                           "process, no radio (faster)")
     demo.add_argument("--home", type=Path, metavar="DIR",
                       help="keep the demo world in DIR instead of a temporary folder")
     demo.set_defaults(func=_demo)
@@ -65,8 +69,6 @@ def _demo(args: argparse.Namespace) -> int:
     from .demo import DEMO_FINGER, WRONG_FINGER, build_demo_world
     from .headless import run_headless
     from .protocol import ReleaseProgress
-    from .sim_band import SimulatedBand
-
     if args.record is not None and not args.record.is_file():
         raise CliError(f"no such record file: {args.record}")
     timing = Timing.datasheet() if args.sensor_timing == "datasheet" else Timing.instant()
@@ -75,7 +77,8 @@ def _demo(args: argparse.Namespace) -> int:
         print("no display: running the demo headless", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="iceband-demo-") as temp:
         home = args.home or Path(temp)
-        with SimulatedBand(timing=timing) as band:
+        with _start_band(args.band, timing) as band:
+            band.tap()
             try:
                 world = build_demo_world(home, band=band, record=args.record,
                                          ledger_url=args.ledger, progress=print)
@@ -97,6 +100,15 @@ def _demo(args: argparse.Namespace) -> int:
             from .ui.app import run_app
             return run_app(world.profile, band, demo_band=band, demo_finger=finger,
                            demo_passphrase=world.passphrase)
+
+
+def _start_band(kind: str, timing: object):  # type: ignore[no-untyped-def]
+    print(f"starting the simulated band ({kind})...", flush=True)
+    if kind == "firmware":
+        from .hil_band import FirmwareBand
+        return FirmwareBand(timing=timing)  # type: ignore[arg-type]
+    from .sim_band import SimulatedBand
+    return SimulatedBand(timing=timing)  # type: ignore[arg-type]
 
 
 def _scan(args: argparse.Namespace) -> int:

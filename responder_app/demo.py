@@ -9,7 +9,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Protocol
 
 from ledger_client.crypto import RecipientKey, SigningKey, address_bytes, patient_address
 from ledger_client.crypto import seal_to_many
@@ -25,9 +25,9 @@ from ledger_client.store import open_store
 from .emergency_blob import EmergencyPayload, seal_emergency_blob, seal_summary
 from .profile import TabletProfile
 from .provisioning import provision_band
-from .sim_band import SimulatedBand
+from .device import BandDevice
 
-__all__ = ["DemoWorld", "build_demo_world", "DEMO_FINGER", "WRONG_FINGER", "DEMO_PASSPHRASE",
+__all__ = ["DemoBand", "DemoWorld", "build_demo_world", "DEMO_FINGER", "WRONG_FINGER", "DEMO_PASSPHRASE",
            "default_record", "anchor_record"]
 
 DEMO_FINGER = "demo-patient/right-index"
@@ -35,6 +35,19 @@ WRONG_FINGER = "someone-else/left-thumb"
 DEMO_PASSPHRASE = "correct horse battery staple"
 _RECORD_ID = "ips"
 _POINTER_INFO = b"ICEband/v1/record-pointer"
+
+
+class DemoBand(Protocol):
+    """A simulated band with the patient's hand and the field as test actions (both
+    `responder_app.sim_band.SimulatedBand` and `responder_app.hil_band.FirmwareBand`)."""
+
+    state_dir: str
+
+    def wired(self) -> BandDevice: ...
+    def place_finger(self, name: str) -> None: ...
+    def lift_finger(self) -> None: ...
+    def tap(self) -> None: ...
+    def remove(self) -> None: ...
 
 
 def default_record() -> Path:
@@ -51,7 +64,7 @@ class DemoWorld:
     ledger_url: str
     profile: TabletProfile
     passphrase: str
-    band: SimulatedBand
+    band: DemoBand
     patient_key: SigningKey
     patient_ek: RecipientKey
     hospital_key: SigningKey
@@ -81,7 +94,7 @@ def anchor_record(ledger: Ledger, store_dir: Path, hospital: SigningKey, ek: Rec
     return ciphertext
 
 
-def build_demo_world(home: Path, *, band: SimulatedBand, record: Path | None = None,
+def build_demo_world(home: Path, *, band: DemoBand, record: Path | None = None,
                      ledger_url: str | None = None, finger: str = DEMO_FINGER,
                      progress: Callable[[str], None] = lambda _: None) -> DemoWorld:
     home.mkdir(parents=True, exist_ok=True)
