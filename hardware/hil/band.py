@@ -34,13 +34,12 @@ from .probe import probe
 from .serial_link import SerialLink
 from .wiring import Wiring, read_wiring
 
-__all__ = ["SimulatedBand", "BandNotReady", "FIRMWARE_DIR", "FALLBACK_MAIN"]
+__all__ = ["SimulatedBand", "BandNotReady", "FIRMWARE_DIR"]
 
 FIRMWARE_DIR = Path(__file__).resolve().parents[2] / "firmware"
-# Used only while firmware/ has no main.py of its own (see fallback/main.py).
-FALLBACK_MAIN = Path(__file__).resolve().parent / "fallback" / "main.py"
 _TG_INIT_AS_TARGET = b"\xd4\x8c"
 _WATCH_S = 0.05
+_CUT = -9  # the exit status of a process killed by SIGKILL: our own power cut
 
 
 class BandNotReady(FirmwareError):
@@ -82,8 +81,7 @@ class SimulatedBand:
         try:
             self.state_dir.mkdir(parents=True, exist_ok=True)
             self.wiring: Wiring = read_wiring(firmware_dir / "board.py")
-            self.uses_fallback_main = not (firmware_dir / "main.py").exists()
-            self._entry, self._search = self._stage(firmware_dir, work, interpreter)
+            self._main, self._boot, self._search = self._stage(firmware_dir, work, interpreter)
             self._heapsize = heapsize
             self._unique_id = unique_id
             self.sensor = SimulatedSensor(timing=timing or Timing.instant())
@@ -100,16 +98,17 @@ class SimulatedBand:
 
     # -- the firmware ------------------------------------------------------------------------
     def _stage(self, firmware_dir: Path, work: Path,
-               interpreter: Interpreter) -> tuple[Path, list[Path]]:
-        main = firmware_dir / "main.py"
-        entry = main if main.exists() else FALLBACK_MAIN
+               interpreter: Interpreter) -> tuple[Path, Path | None, list[Path]]:
+        """(main, boot or None, search path) for the interpreter."""
+        main, boot = firmware_dir / "main.py", firmware_dir / "boot.py"
+        if not main.exists():
+            raise FirmwareError(f"{main} is missing: the band has nothing to boot")
+        has_boot = boot.exists()
         if interpreter == "cpython":
-            return entry, [firmware_dir]
+            return main, boot if has_boot else None, [firmware_dir]
         self._say("compiling the firmware with mpy-cross")
         build = stage_mpy(firmware_dir, work / "mpy")
-        if entry is FALLBACK_MAIN:
-            stage_mpy(FALLBACK_MAIN.parent, build)
-        return build / "main.py", [build]
+        return build / "main.py", build / "boot.py" if has_boot else None, [build]
 
     def _env(self, button_held: bool) -> dict[str, str]:
         assert self.sensor and self.field and self.link
@@ -124,9 +123,10 @@ class SimulatedBand:
         return env
 
     def _start(self, button_held: bool, note: str) -> None:
-        process = FirmwareProcess(self.interpreter, self._entry, self._search,
+        process = FirmwareProcess(self.interpreter, self._main, self._search,
                                   env=self._env(button_held), cwd=self.state_dir,
-                                  log_path=self.log_path, heapsize=self._heapsize)
+                                  log_path=self.log_path, boot=self._boot,
+                                  heapsize=self._heapsize)
         self._booted_at = time.monotonic()
         process.start(note)
         self._process = process
@@ -150,9 +150,10 @@ class SimulatedBand:
         with self._lock:
             process, self._process = self._process, None
             if process is not None:
+                running = process.running
                 code = process.kill()
-                if code is not None:
-                    self.exit_codes.append(code)
+                if code is not None:  # a firmware that had died already shows its own code
+                    self.exit_codes.append(_CUT if running else code)
             self.field.remove()
             self.sensor.power_cycle()
             self.link.discard_to_band()
@@ -170,6 +171,24 @@ class SimulatedBand:
     def pid(self) -> int | None:
         process = self._process
         return None if process is None else process.pid
+
+    def wait_stopped(self, timeout: float) -> bool:
+        """True once no firmware process runs (it ended and the watcher saw it)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self._process is None:
+                    return True
+            time.sleep(_WATCH_S)
+        return False
+
+    def raise_if_crashed(self) -> None:
+        """`FirmwareError` with the log tail if any boot ended other than by `power_cut()` or
+        `machine.reset()`: a firmware that dies under a test fails it, whatever it asserted."""
+        crashes = [code for code in self.exit_codes if code not in (_CUT, RESET_EXIT_CODE)]
+        if crashes:
+            raise FirmwareError(f"the firmware died (exit code {crashes[0]}); "
+                                f"log {self.log_path}:\n" + self.log_tail())
 
     def log_tail(self, lines: int = 30) -> str:
         return log_tail(self.log_path, lines)

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Literal
 
-from hardware.host.launch import MICROPYTHON, cpython_argv
+from hardware.host.launch import MICROPYTHON
 from hardware.host.mpcompat import HOST_DIR
 
 __all__ = ["INTERPRETERS", "Interpreter", "FirmwareProcess", "FirmwareError", "stage_mpy",
@@ -86,17 +86,28 @@ def log_tail(path: Path, lines: int = 30) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
+# The band's boot sequence as MicroPython ports run it: boot.py, whose failure is printed and
+# does not stop the boot, then main.py.
+_MP_BOOT = ("import sys\ntry:\n    import boot\nexcept Exception as e:\n"
+            "    sys.print_exception(e)\n")
+_CPY_BOOT = ("import runpy, sys, traceback; sys.path[:0] = sys.argv[1].split(':'); "
+             "import mpcompat; mpcompat.install(); boot, main = sys.argv[2:4]; sys.argv = [main]\n"
+             "if boot:\n    try: runpy.run_path(boot, run_name='__main__')\n"
+             "    except Exception: traceback.print_exc()\n"
+             "runpy.run_path(main, run_name='__main__')\n")
+
+
 class FirmwareProcess:
     """One boot of the firmware: a child process in its own group, output to `log_path`.
 
-    `entry` is the script the band boots (main.py). CPython runs it as a script with `search`
-    on sys.path; MicroPython imports it as a module (`-m`, by its stem) from `search`, which
-    must then hold its .mpy.
+    `main` is the script the band boots, after `boot` if there is one. CPython runs both as
+    scripts with `search` on sys.path; MicroPython imports them as modules from `search`,
+    which must then hold their .mpy files.
     """
 
-    def __init__(self, interpreter: Interpreter, entry: Path, search: Sequence[Path], *,
+    def __init__(self, interpreter: Interpreter, main: Path, search: Sequence[Path], *,
                  env: Mapping[str, str], cwd: Path, log_path: Path,
-                 heapsize: str | None = None) -> None:
+                 boot: Path | None = None, heapsize: str | None = None) -> None:
         if interpreter not in INTERPRETERS:
             raise ValueError(f"interpreter must be one of {INTERPRETERS}, not {interpreter!r}")
         self.interpreter = interpreter
@@ -104,12 +115,14 @@ class FirmwareProcess:
             if not Path(MICROPYTHON).exists():
                 raise FirmwareError(f"the MicroPython unix port is not at {MICROPYTHON}")
             heap = ["-X", f"heapsize={heapsize}"] if heapsize else []
-            self.argv = [MICROPYTHON, *heap, "-m", entry.stem]
+            code = (_MP_BOOT if boot else "") + f"import {main.stem}\n"
+            self.argv = [MICROPYTHON, *heap, "-c", code]
             self.env = dict(env, MICROPYPATH=":".join([HOST_DIR, *map(str, search), ".frozen"]))
         else:
             if heapsize:
                 raise ValueError("a heap cap applies to MicroPython only")
-            self.argv = cpython_argv(entry, list(search))
+            paths = ":".join([HOST_DIR, *map(str, search)])
+            self.argv = [sys.executable, "-c", _CPY_BOOT, paths, str(boot or ""), str(main)]
             self.env = dict(env, PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1")
         self.cwd = cwd
         self.log_path = log_path

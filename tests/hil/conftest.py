@@ -44,5 +44,7 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
             yield board
         return
     heap = MICROPYTHON_HEAP if request.param == "micropython" else None
-    with SimTarget(SimulatedBand(interpreter=request.param, heapsize=heap)) as sim:
+    band = SimulatedBand(interpreter=request.param, heapsize=heap)
+    with SimTarget(band) as sim:
         yield sim
+        band.raise_if_crashed()  # a firmware that died under the test fails it

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,8 @@ import pytest
 import serial
 
 from hardware.hil import BandNotReady, SimulatedBand, read_wiring
-from hardware.hil.band import FALLBACK_MAIN, FIRMWARE_DIR
+from hardware.hil.band import FIRMWARE_DIR
+from hardware.hil.firmware import FirmwareError
 from hardware.hil.serial_link import SerialLink
 from hardware.hil.target import BoardTarget, NoBoard
 from hardware.hil.wiring import DEFAULT_WIRING
@@ -82,7 +84,6 @@ def test_a_firmware_that_never_answers_times_out_and_is_killed(tmp_path: Path) -
 
 def test_machine_reset_boots_the_firmware_again(tmp_path: Path) -> None:
     real = FIRMWARE_DIR / "main.py"
-    real = real if real.exists() else FALLBACK_MAIN
     once = _firmware_with_main(tmp_path, (
         "import os, machine\n"
         "if 'reset-done' not in os.listdir('.'):\n"
@@ -94,6 +95,27 @@ def test_machine_reset_boots_the_firmware_again(tmp_path: Path) -> None:
         assert band.exit_codes == [86]  # the first boot reset itself; the second came up
         assert band.running
         assert band.log_path.read_text().count("--- boot") == 2
+
+
+def test_a_failing_boot_py_is_printed_and_main_py_still_runs(tmp_path: Path) -> None:
+    folder = tmp_path / "firmware"
+    shutil.copytree(FIRMWARE_DIR, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "boot.py").write_text("raise ValueError('boot.py says no')\n")
+    with SimulatedBand(firmware_dir=folder, interpreter="micropython", heapsize="128k") as band:
+        assert band.running  # ready: main.py ran, as after a failing boot.py on the ESP32
+        assert "ValueError: boot.py says no" in band.log_path.read_text()
+
+
+def test_a_firmware_that_dies_under_a_test_is_reported_with_its_log() -> None:
+    with SimulatedBand() as band:
+        band.raise_if_crashed()  # a live band: nothing to report
+        pid = band.pid
+        assert pid is not None
+        os.kill(pid, signal.SIGTERM)  # not a power cut: something the harness did not do
+        assert band.wait_stopped(10)
+        with pytest.raises(FirmwareError, match=r"the firmware died \(exit code -15\)") as died:
+            band.raise_if_crashed()
+        assert "--- boot" in str(died.value)
 
 
 def test_the_usb_serial_link_carries_bytes_both_ways() -> None:
