@@ -140,3 +140,19 @@ def test_ack_aborts_a_pending_tg_init_as_target(nfc_field: SimulatedField,
     card.abort()
     _wait_for(lambda: nfc_field.card_state is CardState.IDLE, "disarmed")
     assert card.command(0x02) == b"\x32\x01\x06\x07"  # no stale TgInitAsTarget answer first
+
+
+def test_a_poll_with_endless_retries_answers_when_the_band_arrives(
+        nfc_field: SimulatedField, pn532_raw_reader, pn532_card_host, background) -> None:  # type: ignore[no-untyped-def]
+    reader, card = pn532_raw_reader, pn532_card_host
+    reader.command(0x14, b"\x01", wake=True)          # retries left at the reset value FF
+    polled = background(lambda: reader.command(0x4A, b"\x01\x00", timeout=5))
+    card.command(0x14, b"\x01", wake=True)
+    armed = background(lambda: card.init_as_target(timeout=5))
+    _wait_for(lambda: nfc_field.card_state is CardState.ARMED, "TgInitAsTarget pending")
+    assert not polled.done()                          # no band in the field yet
+    nfc_field.tap()
+    assert polled.result(timeout=5) == bytes.fromhex("01010004200408123456")
+    assert nfc_field.card_state is CardState.SELECTED
+    assert reader.command(0x42, b"\xe0\x80") == bytes.fromhex("000575008000")
+    assert armed.result(timeout=5) == b"\x08\xe0\x80"

@@ -141,6 +141,10 @@ class CardChip(Pn532Chip):
         self._meta, self._response, self._response_sent = bytearray(), None, False
 
     # -- RF side, called by RfLink with `cond` held -----------------------------------------
+    @property
+    def listening(self) -> bool:
+        return self.state is CardState.ARMED
+
     def answer_type_a(self) -> TypeAResponse | None:
         if self.state is not CardState.ARMED or self._type_a is None:
             return None

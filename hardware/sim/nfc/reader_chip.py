@@ -72,7 +72,7 @@ class ReaderChip(Pn532Chip):
         retries = self.rf_settings[0x05][2]
         answer = self.link.poll_type_a(uid)
         while answer is None and retries == _FOREVER:
-            self.wait(lambda: self.link.card_powered, cancelled, timeout=0.05)
+            self.wait(lambda: self.link.card_would_answer, cancelled)
             answer = self.link.poll_type_a(uid)
         if answer is None:
             self.fifo = [0x26]   # the unanswered SENS_REQ stays in the CIU FIFO

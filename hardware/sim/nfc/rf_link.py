@@ -34,6 +34,9 @@ CancelledFn = Callable[[], bool]
 class Card(Protocol):
     """What the link needs from the card-mode chip."""
 
+    @property
+    def listening(self) -> bool: ...
+
     def answer_type_a(self) -> TypeAResponse | None: ...
 
     def rf_frame(self, frame: bytes, deadline: float | None,
@@ -56,6 +59,11 @@ class RfLink:
     @property
     def card_powered(self) -> bool:
         return self.band_in_field and self.carrier_on and self.card is not None
+
+    @property
+    def card_would_answer(self) -> bool:
+        """A poll now would find the card (powered and armed by its host)."""
+        return self.card_powered and self.card is not None and self.card.listening
 
     # -- test actions -----------------------------------------------------------------------
     def tap(self) -> None:
