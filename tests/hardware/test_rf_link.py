@@ -189,3 +189,14 @@ def test_closing_the_field_stops_its_threads() -> None:
         {t.name for t in threading.enumerate()}
     field.close()
     assert ours() == before
+
+
+def test_trace_keeps_the_latest_frames_and_every_count() -> None:
+    from hardware.sim.nfc import Trace
+
+    trace = Trace(limit=3)
+    for i in range(5):
+        trace.record(RF, TO_CARD, bytes([i]))
+        trace.count("frames")
+    assert trace.frames(RF, TO_CARD) == [b"\x02", b"\x03", b"\x04"]
+    assert trace.counters["frames"] == 5

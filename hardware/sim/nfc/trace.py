@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -30,11 +30,15 @@ class TraceEntry:
 
 
 class Trace:
-    """Frames in the order they passed, plus named counters (e.g. "card.wtx_sent")."""
+    """Frames in the order they passed, plus named counters (e.g. "card.wtx_sent").
 
-    def __init__(self) -> None:
+    Keeps the last `limit` frames (a band served for hours polls all the while); counters
+    are never trimmed.
+    """
+
+    def __init__(self, limit: int = 200_000) -> None:
         self._lock = threading.Lock()
-        self._entries: list[TraceEntry] = []
+        self._entries: deque[TraceEntry] = deque(maxlen=limit)
         self.counters: Counter[str] = Counter()
 
     def record(self, channel: str, direction: str, data: bytes, note: str = "") -> None:
