@@ -65,8 +65,8 @@ class SqliteLedger:
         # Batches of >= 256 entries check signatures on this many processes (1: inline).
         self._signatures = SignaturePool(signature_workers)
         self.public_key = self._init_meta()
-        self._size = self._db.execute("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries").fetchone()[0]
-        self._frontier = self._load_frontier()
+        self._size, self._frontier = 0, []
+        self._refresh()
 
     # --- setup -------------------------------------------------------------------------
     def _init_meta(self) -> bytes:
@@ -91,8 +91,13 @@ class SqliteLedger:
             self._key = load_or_create_key(self._key_path, self._create)
         return self._key
 
-    def _load_frontier(self) -> list[tuple[int, bytes]]:
-        return [(node.level, self.node_hash(node)) for node in range_nodes(0, self._size)]
+    def _refresh(self) -> int:
+        """Catch up with appends made by other connections (other processes) to the file."""
+        size = self._db.execute("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries").fetchone()[0]
+        if size != self._size or len(self._frontier) != bin(size).count("1"):
+            self._frontier = [(node.level, self.node_hash(node)) for node in range_nodes(0, size)]
+            self._size = size
+        return size
 
     # --- storage: "hash of node id" ------------------------------------------------------
     def node_hash(self, node: NodeId) -> bytes:
@@ -150,10 +155,11 @@ class SqliteLedger:
             raise RefusedWrite(Refusal.BAD_SIGNATURE, "signature does not verify with the "
                                "author's key", bad if batch else None)
         with self._lock:
-            frontier, size = list(self._frontier), self._size
             state = SqliteState(self._db)
             self._db.execute("BEGIN IMMEDIATE")
             try:
+                self._refresh()  # under the write lock: nobody else can append now
+                frontier, size = list(self._frontier), self._size
                 for position, (entry, data) in enumerate(zip(entries, encoded)):
                     try:
                         rules.check(entry, state, signature=False)  # checked above
@@ -194,7 +200,8 @@ class SqliteLedger:
 
     # --- reads ---------------------------------------------------------------------------
     def size(self) -> int:
-        return self._size
+        with self._lock:
+            return self._refresh()
 
     def entry(self, index: int) -> SignedEntry:
         row = self._db.execute("SELECT data FROM entries WHERE idx = ?", (index,)).fetchone()
@@ -283,20 +290,21 @@ class SqliteLedger:
     # --- proofs ---------------------------------------------------------------------------
     def checkpoint(self) -> Checkpoint:
         with self._lock:
+            self._refresh()
             return self._sign(self._size, self._root(self._frontier))
 
     def inclusion_proof(self, index: int, tree_size: int) -> list[bytes]:
-        if tree_size > self._size:
+        if tree_size > self.size():
             raise ProofError(f"tree size {tree_size} is beyond the ledger's {self._size}")
         return self._resolve(inclusion_plan(index, tree_size))
 
     def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
-        if new_size > self._size:
+        if new_size > self.size():
             raise ProofError(f"tree size {new_size} is beyond the ledger's {self._size}")
         return self._resolve(consistency_plan(old_size, new_size))
 
     def root_at(self, tree_size: int) -> bytes:
-        if not 0 <= tree_size <= self._size:
+        if not 0 <= tree_size <= self.size():
             raise ProofError(f"tree size {tree_size} is outside 0..{self._size}")
         return root_of(tree_size, self.node_hash)
 

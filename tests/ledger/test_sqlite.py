@@ -250,3 +250,18 @@ def test_signatures_checked_on_worker_processes_find_the_first_bad_entry(tmp_pat
     with pytest.raises(LedgerCorrupt) as corrupt:
         verify_ledger_file(tmp_path / "l.db", workers=2)
     assert corrupt.value.index == 300 and "signature" in corrupt.value.why
+
+
+def test_two_connections_to_one_file_append_in_turn(tmp_path: Path) -> None:
+    """E.g. the CLI and the responder app on one machine: each sees the other's appends."""
+    first = SqliteLedger(tmp_path / "l.db")
+    second = SqliteLedger(tmp_path / "l.db")
+    cast = Cast(first).setup_all()
+    write(second, cast.responder, cast.access_body(1))
+    write(first, cast.responder, cast.access_body(2))
+    write(second, cast.responder, cast.access_body(3))
+    assert first.size() == second.size() == 8
+    assert first.checkpoint().root_hash == second.checkpoint().root_hash
+    first.close()
+    second.close()
+    assert verify_ledger_file(tmp_path / "l.db").tree_size == 8
