@@ -156,3 +156,33 @@ def test_a_poll_with_endless_retries_answers_when_the_band_arrives(
     assert nfc_field.card_state is CardState.SELECTED
     assert reader.command(0x42, b"\xe0\x80") == bytes.fromhex("000575008000")
     assert armed.result(timeout=5) == b"\x08\xe0\x80"
+
+
+def test_historical_bytes_go_into_the_ats(
+        nfc_field: SimulatedField, pn532_raw_reader, pn532_card_host, background) -> None:  # type: ignore[no-untyped-def]
+    reader, card = pn532_raw_reader, pn532_card_host
+    _reader_ready(reader)
+    card.command(0x14, b"\x01", wake=True)
+    armed = background(lambda: card.init_as_target(historical=b"\x80\x01", timeout=5))
+    _wait_for(lambda: nfc_field.card_state is CardState.ARMED, "TgInitAsTarget pending")
+    nfc_field.tap()
+    assert reader.command(0x4A, b"\x01\x00")[0] == 1
+    assert reader.command(0x42, b"\xe0\x80") == bytes.fromhex("00077500800080" "01")
+    assert armed.result(timeout=5) == b"\x08\xe0\x80"
+
+
+def test_a_command_longer_than_the_chip_buffer_comes_in_pieces(
+        nfc_field: SimulatedField, nfc_reader, pn532_card_host, background) -> None:  # type: ignore[no-untyped-def]
+    card = pn532_card_host
+    card.command(0x14, b"\x01", wake=True)
+    armed = background(lambda: card.init_as_target(timeout=5))
+    _wait_for(lambda: nfc_field.card_state is CardState.ARMED, "TgInitAsTarget pending")
+    nfc_field.tap()
+    tag = nfc_reader.connect(rdwr={"on-connect": lambda tag: False, "beep-on-connect": False})
+    assert armed.result(timeout=5) == b"\x08\xe0\x80"
+    command = bytes(range(256)) + bytes(44)              # 300 bytes, five I-blocks on the air
+    answered = background(lambda: tag.transceive(command))
+    assert card.get_data() == (0x40, command[:262])       # MI: more to come
+    assert card.get_data() == (0x00, command[262:])
+    assert card.set_data(b"\x90\x00") == 0x00
+    assert answered.result(timeout=5) == b"\x90\x00"
