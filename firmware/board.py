@@ -10,9 +10,9 @@ from micropython import const
 
 SENSOR_UART = const(1)
 SENSOR_BAUD = const(57600)
-SENSOR_TX = const(17)  # ESP32 TX -> sensor RX (yellow)
-SENSOR_RX = const(16)  # ESP32 RX <- sensor TX (green)
-SENSOR_WAKE = const(4)  # sensor touch output (blue), high while a finger touches the ring
+SENSOR_TX = const(17)  # ESP32 TX -> sensor RXD
+SENSOR_RX = const(16)  # ESP32 RX <- sensor TXD
+SENSOR_WAKE = const(4)  # sensor WAKEUP (touch) output: a finger on the ring
 SENSOR_POWER = const(25)  # high-side switch for the sensor's 3.3 V (sensor off while asleep)
 
 NFC_UART = const(2)

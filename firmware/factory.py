@@ -5,9 +5,13 @@ No APDU can reach this; nothing but a hand on the band erases it.
 
 from micropython import const
 
-__all__ = ["button_held", "factory_reset"]
+__all__ = ["button_held", "button_at_boot", "factory_reset", "NOT_PRESSED", "SHORT_PRESS",
+           "HELD"]
 
 _SAMPLE_MS = const(50)
+NOT_PRESSED = const(0)
+SHORT_PRESS = const(1)  # pressed at boot, released before the hold time: maintenance (REPL)
+HELD = const(2)  # held for the whole hold time: factory reset
 
 
 def button_held(pin, clock, hold_ms: int) -> bool:
@@ -18,6 +22,13 @@ def button_held(pin, clock, hold_ms: int) -> bool:
             return False
         clock.sleep_ms(_SAMPLE_MS)
     return not pin.value()
+
+
+def button_at_boot(pin, clock, hold_ms: int) -> int:
+    """NOT_PRESSED, SHORT_PRESS or HELD (active low)."""
+    if pin.value():
+        return NOT_PRESSED
+    return HELD if button_held(pin, clock, hold_ms) else SHORT_PRESS
 
 
 def factory_reset(vault, sensor) -> bool:

@@ -14,7 +14,7 @@ import board
 from applet import Applet
 from drivers.pn532_target import ACTIVATED, APDU, RELEASED, Pn532Error, Pn532Target
 from drivers.r30x import R30x, SensorError
-from factory import button_held, factory_reset
+from factory import HELD, SHORT_PRESS, button_at_boot, factory_reset
 from serial_link import FrameReader, StdioPort, encode
 from vault import Vault
 
@@ -37,7 +37,11 @@ def main():
     sensor = R30x(machine.UART(board.SENSOR_UART, board.SENSOR_BAUD, timeout=0), time)
     vault = Vault(VAULT_DIR)
     button = machine.Pin(board.RESET_BUTTON, machine.Pin.IN, machine.Pin.PULL_UP)
-    if button_held(button, time, board.RESET_HOLD_MS):
+    pressed = button_at_boot(button, time, board.RESET_HOLD_MS)
+    if pressed == SHORT_PRESS:
+        log("maintenance: button tapped at boot, staying at the REPL")
+        return
+    if pressed == HELD:
         log("factory reset: " + ("done" if factory_reset(vault, sensor) else "sensor silent"))
     try:
         log("sensor " + ("ready" if sensor.verify_password() else "refused the password"))

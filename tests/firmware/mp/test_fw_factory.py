@@ -51,3 +51,11 @@ def test_factory_reset_erases_vault_and_sensor():
     assert factory_reset(vault, sensor)
     assert not vault.provisioned and sensor.emptied
     assert not Vault(root).provisioned
+
+
+def test_button_at_boot_tells_tap_from_hold():
+    from factory import HELD, NOT_PRESSED, SHORT_PRESS, button_at_boot
+    clock = FakeClock()
+    assert button_at_boot(Pin(clock, 0), clock, 3000) == NOT_PRESSED
+    assert button_at_boot(Pin(clock, 500), clock, 3000) == SHORT_PRESS
+    assert button_at_boot(Pin(clock, None), clock, 3000) == HELD
