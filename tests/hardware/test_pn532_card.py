@@ -119,7 +119,7 @@ def test_sequence_errors_and_syntax_errors(pn532_card_host) -> None:  # type: ig
     card = pn532_card_host
     card.command(0x14, b"\x01", wake=True)
     assert card.get_data() == (0x25, b"")             # not a target yet
-    assert card.set_data(b"\x90\x00") == 0x29         # nothing to answer: not activated
+    assert card.set_data(b"\x90\x00") == 0x25         # nothing to answer: not activated
     mifare_only = b"\x04" + b"\x04\x00\x12\x34\x56\x08" + bytes(18) + bytes(10) + b"\x00\x00"
     card.send(card.frame(0x8C, mifare_only))          # SEL_RES 08: not ISO 14443-4
     assert card.read_frame(1) == bytes.fromhex("0000FF00FF00")

@@ -22,9 +22,10 @@ from .picc import Action, IsoDepPicc, build_ats
 from .rf_link import TypeAResponse
 from .trace import Trace
 
-__all__ = ["CardChip", "CardState", "MAX_HOST_DATA"]
+__all__ = ["CardChip", "CardState", "MAX_HOST_DATA", "MAX_RESPONSE"]
 
 MAX_HOST_DATA = 262          # the chip's data buffer for one TgGetData / TgSetData
+MAX_RESPONSE = 65538         # an extended-length response APDU with its status word
 _PICC_MODE = 0x08            # TgInitAsTarget mode byte: ISO 14443-4 PICC, 106 kbit/s
 _PICC_ONLY_FORBIDDEN = 0x02  # mode bit DEPOnly: the chip would not answer as a PICC
 _FSCI = 5                    # the chip's FIFO-bound frame size: 64 bytes
@@ -106,19 +107,31 @@ class CardChip(Pn532Chip):
 
     def _tg_set_meta_data(self, data: bytes, cancelled: Cancelled) -> bytes:
         with self.cond:
-            if self.state is not CardState.ACTIVE:
-                return self._released()
+            refused = self._refuse_response(len(data))
+            if refused is not None:
+                return refused
             self._meta += data
             return bytes([Status.OK])
+
+    def _refuse_response(self, size: int) -> bytes | None:
+        """The status that refuses a response part now, or None when it is welcome."""
+        if self.state is CardState.IDLE:
+            return bytes([Status.INVALID_DEP_STATE])
+        if self.state is not CardState.ACTIVE:
+            return self._released()
+        if self._picc is None or not self._picc.awaiting_host or self._inbox:
+            return bytes([Status.INVALID_DEP_STATE])   # no command APDU to answer
+        if len(self._meta) + size > MAX_RESPONSE:
+            return bytes([Status.BUFFER_TOO_SMALL])
+        return None
 
     def _tg_set_data(self, data: bytes, cancelled: Cancelled) -> bytes:
         if len(data) > MAX_HOST_DATA:
             raise ChipSyntaxError(f"TgSetData carries at most {MAX_HOST_DATA} bytes")
         with self.cond:
-            if self.state is not CardState.ACTIVE:
-                return self._released()
-            if self._picc is None or not self._picc.awaiting_host or self._inbox:
-                return bytes([Status.INVALID_DEP_STATE])
+            refused = self._refuse_response(len(data))
+            if refused is not None:
+                return refused
             self._response, self._meta = bytes(self._meta) + data, bytearray()
             self._response_sent = False
             self.cond.notify_all()
