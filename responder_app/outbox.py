@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from ledger_client.crypto import SigningKey
 from ledger_client.ledger.codec import sign_entry
-from ledger_client.ledger.entries import EmergencyAccess, EntryKind
+from ledger_client.ledger.entries import EmergencyAccess
 from ledger_client.ledger.errors import LedgerError, RefusedWrite
 from ledger_client.ledger.protocol import Ledger
 
@@ -188,7 +188,7 @@ class Outbox:
     def _find_on_ledger(self, ledger: Ledger, event: AccessEvent) -> int | None:
         for logged in ledger.entries(patient=event.patient):
             entry = logged.entry
-            if (entry.kind == EntryKind.EMERGENCY_ACCESS and entry.author == self._author
+            if (isinstance(entry.body, EmergencyAccess) and entry.author == self._author
                     and entry.body.nonce == event.event_id):
                 return logged.index
         return None

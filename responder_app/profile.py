@@ -17,7 +17,8 @@ from pathlib import Path
 
 from ledger_client.crypto import RecipientKey, SigningKey
 from ledger_client.crypto.errors import CryptoError
-from ledger_client.crypto.keyfile import load_key_file, save_key_file
+from ledger_client.crypto.keyfile import (
+    SCRYPT_DEFAULT, SCRYPT_FLOOR, load_key_file, save_key_file)
 
 from ledger_client.ledger.protocol import Ledger, open_ledger
 
@@ -57,11 +58,13 @@ class TabletProfile:
         path = Path(folder)
         path.mkdir(parents=True, exist_ok=True, mode=0o700)
         # The demo and tests may use the scrypt floor; a real tablet keeps the default cost.
-        cost = {"scrypt_n": 2**14} if fast_kdf else {}
+        cost = SCRYPT_FLOOR[0] if fast_kdf else SCRYPT_DEFAULT[0]
         save_key_file(path / "responder.key", signing_key.to_bytes(), kind=_RESPONDER_KIND,
-                      passphrase=passphrase, public=signing_key.verify_key.to_bytes(), **cost)
+                      passphrase=passphrase, public=signing_key.verify_key.to_bytes(),
+                      scrypt_n=cost)
         save_key_file(path / "agency.key", agency_key.to_bytes(), kind=_AGENCY_KIND,
-                      passphrase=passphrase, public=agency_key.public_key().to_bytes(), **cost)
+                      passphrase=passphrase, public=agency_key.public_key().to_bytes(),
+                      scrypt_n=cost)
         profile = cls(path, name, ledger_url, Path(store_dir))
         (path / "profile.json").write_text(json.dumps(
             {"name": name, "ledger": ledger_url, "store": str(store_dir)}, indent=1))

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Callable
 from ledger_client.crypto import RecipientKey, SigningKey
 from ledger_client.crypto.errors import CryptoError
 from ledger_client.crypto.records import decrypt_record
-from ledger_client.ledger.entries import DeviceRegistered, EntryKind
+from ledger_client.ledger.entries import DeviceRegistered, EmergencyAccess
 from ledger_client.ledger.errors import LedgerError, LedgerUnavailable
 from ledger_client.ledger.protocol import Ledger, ResponderStatus
 from ledger_client.store import BlobMissing, HashMismatch, RecordStore, StoreUnavailable
@@ -176,7 +176,7 @@ class ResponderSession:
             try:
                 for logged in self._ledger.entries(patient=self.facts.patient_address):
                     body = logged.entry.body
-                    if logged.entry.kind == EntryKind.EMERGENCY_ACCESS and body.device_id == device_id:
+                    if isinstance(body, EmergencyAccess) and body.device_id == device_id:
                         last = max(last, body.release_counter)
             except _UNREACHABLE:
                 pass

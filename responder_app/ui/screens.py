@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from kivy.metrics import dp
 from kivy.uix.anchorlayout import AnchorLayout
@@ -125,7 +126,7 @@ class RecordScreen(Screen):
         box.add_widget(self.logged)
         self.done = BigButton("Done: close the record")
         box.add_widget(_row(self.done))
-        self.view_widget = None
+        self.view_widget: Any = None
 
     def show(self, widget: object, logged: str) -> None:
         self.scroll.clear_widgets()
