@@ -4,7 +4,7 @@ Importing this package registers the `evm+http`, `evm+https`, `evm+tester` and `
 URL schemes with `ledger_client.ledger.open_ledger`.
 """
 
-from ledger_client.evm.audit import verify_evm_ledger
+from ledger_client.evm.audit import verify_evm_ledger, verify_evm_url
 from ledger_client.evm.backend import EvmLedger
 from ledger_client.evm.connect import (
     Deployment, LocalChain, deploy_ledger, open_evm_ledger, register_evm_backends,
@@ -13,6 +13,6 @@ from ledger_client.evm.contract import compile_ledger_contract
 
 __all__ = ["EvmLedger", "open_evm_ledger", "deploy_ledger", "Deployment", "LocalChain",
            "start_local_chain", "compile_ledger_contract", "register_evm_backends",
-           "verify_evm_ledger"]
+           "verify_evm_ledger", "verify_evm_url"]
 
 register_evm_backends()

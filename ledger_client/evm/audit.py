@@ -15,7 +15,7 @@ from ledger_client.evm.backend import EvmLedger
 from ledger_client.ledger import rules
 from ledger_client.ledger.protocol import LedgerCorrupt, RefusedWrite
 
-__all__ = ["verify_evm_ledger"]
+__all__ = ["verify_evm_ledger", "verify_evm_url"]
 
 
 def verify_evm_ledger(ledger: EvmLedger,
@@ -42,3 +42,11 @@ def verify_evm_ledger(ledger: EvmLedger,
             raise LedgerCorrupt(-1, f"contract's next sequence for {author.hex()} is "
                                 f"{ledger.next_sequence(author)}, the log says {last + 1}")
     return expected_index
+
+
+def verify_evm_url(url: str, on_progress: Callable[[int, int], None] | None = None) -> int:
+    """`verify_evm_ledger` for a ledger URL (`iceband ledger verify` on an evm+ URL): opens,
+    verifies, closes. `on_progress(blocks_done, blocks_total)`."""
+    from ledger_client.evm.connect import open_evm_ledger
+    with open_evm_ledger(url) as ledger:
+        return verify_evm_ledger(ledger, on_progress)

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from ledger_client.evm import verify_evm_ledger
+from ledger_client.evm import verify_evm_ledger, verify_evm_url
 from ledger_client.ledger import (
     AgencyKeyRotated, BreakGlass, DeviceRevoked, HospitalGranted, HospitalRevoked, LedgerCorrupt,
     ResponderRevoked)
@@ -55,3 +55,12 @@ def test_an_entry_the_author_never_signed_fails_verification_at_its_index(anvil_
     with pytest.raises(LedgerCorrupt) as corrupt:
         verify_evm_ledger(anvil_ledger)
     assert corrupt.value.index == anvil_ledger.size() - 1 and "signature" in corrupt.value.why
+    url = f"evm+{anvil_ledger.chain.where}/{anvil_ledger.address}"
+    with pytest.raises(LedgerCorrupt):
+        verify_evm_url(url)
+
+
+def test_verify_by_url_counts_every_entry(anvil_ledger, people_on) -> None:
+    busy_history(anvil_ledger, people_on(anvil_ledger))
+    url = f"evm+{anvil_ledger.chain.where}/{anvil_ledger.address}"
+    assert verify_evm_url(url) == anvil_ledger.size() > 10
