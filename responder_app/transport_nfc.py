@@ -80,6 +80,8 @@ class NfcReader(BandReader):
                                  f"cannot open the reader {path}: {exc}") from exc
         if not opened:
             raise TransportError(TransportErrorKind.NO_DEVICE, f"no reader found at {path}")
+        if path.startswith("udp"):
+            _keep_on_loopback(clf.device)
         return cls(clf, path)
 
     @classmethod
@@ -121,6 +123,22 @@ class NfcReader(BandReader):
 
     def close(self) -> None:
         self._clf.close()
+
+
+def _keep_on_loopback(device: object) -> None:
+    """nfcpy's udp driver leaves its socket unbound, so the first send binds it to every
+    interface (0.0.0.0); bind each socket it makes to 127.0.0.1 first."""
+    create = device._create_socket  # type: ignore[attr-defined]
+
+    def create_on_loopback() -> None:
+        fresh = device.socket is None  # type: ignore[attr-defined]
+        create()
+        if fresh:
+            device.socket.bind(("127.0.0.1", 0))  # type: ignore[attr-defined]
+
+    if device.socket is not None:  # type: ignore[attr-defined]
+        device.socket.bind(("127.0.0.1", 0))  # type: ignore[attr-defined]
+    device._create_socket = create_on_loopback  # type: ignore[attr-defined]
 
 
 def _loopback_udp(path: str) -> str:
