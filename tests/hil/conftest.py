@@ -14,13 +14,15 @@ import pytest
 
 from hardware.hil import SimulatedBand
 from hardware.hil.target import BoardTarget, NoBoard, SimTarget, Target
+from hardware.sim.fingerprint import Timing
 
 # The unix port's heap cap: the ESP32 leaves ~110 KB to MicroPython; 128k is that, rounded.
 MICROPYTHON_HEAP = "128k"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "target" not in metafunc.fixturenames:
+    name = next((n for n in ("target", "datasheet_target") if n in metafunc.fixturenames), None)
+    if name is None:
         return
     if metafunc.config.getoption("board"):
         params = ["board"]
@@ -28,12 +30,22 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         params = ["cpython", "micropython"]
     else:
         params = ["cpython"]
-    metafunc.parametrize("target", params, indirect=True)
+    metafunc.parametrize(name, params, indirect=True)
 
 
 @pytest.fixture
 def target(request: pytest.FixtureRequest) -> Iterator[Target]:
-    """A freshly booted simulated band (its flash empty), or the real board."""
+    """A freshly booted simulated band (its flash empty, instant sensor), or the real board."""
+    yield from _target(request, Timing.instant())
+
+
+@pytest.fixture
+def datasheet_target(request: pytest.FixtureRequest) -> Iterator[Target]:
+    """As `target`, with the sensor at the R503 datasheet's speed (a real board has it anyway)."""
+    yield from _target(request, Timing.datasheet())
+
+
+def _target(request: pytest.FixtureRequest, timing: Timing) -> Iterator[Target]:
     if request.param == "board":
         port = request.config.getoption("board")
         try:
@@ -44,7 +56,7 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
             yield board
         return
     heap = MICROPYTHON_HEAP if request.param == "micropython" else None
-    band = SimulatedBand(interpreter=request.param, heapsize=heap)
+    band = SimulatedBand(interpreter=request.param, heapsize=heap, timing=timing)
     with SimTarget(band) as sim:
         yield sim
         band.raise_if_crashed()  # a firmware that died under the test fails it

@@ -1,13 +1,15 @@
 """The band over NFC, through nfcpy's real pn532 driver on the (simulated) reader: tap,
-select, release, read the summary, take the band away."""
+select, release, read the summary, take the band away; a release at the sensor's real speed."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
-from hardware.hil.target import NoReader, Target
+from hardware.hil.target import NoReader, SimTarget, Target
 from responder_app.errors import ApduError, StatusWord, TransportError
-from responder_app.protocol import BandProtocol, BandState
+from responder_app.protocol import BandProtocol, BandState, ReleaseProgress
 
 from .flows import BLOB, DEVICE_ID, SUMMARY, expected_proof, provision, release
 
@@ -51,5 +53,29 @@ def test_over_nfc_the_band_shows_its_facts_and_refuses_provisioning(target: Targ
     with pytest.raises(ApduError) as no_release:  # no summary before a release
         protocol.read_summary(len(SUMMARY))
     assert no_release.value.sw == StatusWord.CONDITIONS_NOT_SATISFIED
+    target.remove()
+    band.close()
+
+
+def test_a_release_at_the_sensors_real_speed_keeps_the_nfc_link_alive(
+        datasheet_target: Target) -> None:
+    target = datasheet_target
+    provision(target)
+    reader = _reader(target)
+    target.tap()
+    band = reader.wait_for_band(timeout=10)
+    protocol = BandProtocol(band)
+    protocol.select()
+    seen: list[ReleaseProgress] = []
+    challenge = os.urandom(32)
+    target.place_finger("patient")
+    result = protocol.release(challenge, on_status=seen.append, deadline=25)
+    target.lift_finger()
+    assert result.proof == expected_proof(challenge, result.counter)
+    assert seen == [ReleaseProgress.STARTED, ReleaseProgress.CAPTURING,
+                    ReleaseProgress.MATCHING]  # each change reported once, in order
+    if isinstance(target, SimTarget):  # the 1 s search travelled as waiting-time extensions
+        assert target.band.field is not None
+        assert target.band.field.trace.counters["card.wtx_sent"] > 0
     target.remove()
     band.close()

@@ -80,6 +80,7 @@ def test_no_finger_ends_the_release_with_the_timeout_status(target: Target) -> N
         assert BandProtocol(device).select().attempts_left == 3  # no attempt was spent
 
 
+@pytest.mark.micropython
 def test_a_silent_sensor_ends_the_release_with_the_sensor_error_status(target: Target) -> None:
     provision(target)
     target.silence_sensor()
