@@ -41,9 +41,9 @@ class ChipServer:
         self._write_lock = threading.Lock()
         self._last_response: bytes | None = None
         self._stop = threading.Event()
-        self._jobs: queue.Queue[FrameEvent | None] = queue.Queue()
-        self._cancel = threading.Event()
-        self._busy = threading.Event()
+        self._jobs: queue.Queue[tuple[FrameEvent, threading.Event] | None] = queue.Queue()
+        self._jobs_lock = threading.Lock()
+        self._outstanding: list[threading.Event] = []   # cancel flags of queued/running jobs
         self._listener = threading.Thread(target=self._listen, name=f"pn532-{channel}-rx",
                                           daemon=True)
         self._worker = threading.Thread(target=self._work, name=f"pn532-{channel}-cmd",
@@ -93,9 +93,8 @@ class ChipServer:
         if event.kind is EventKind.BAD_CHECKSUM:
             self.trace.count(f"{self.channel}.bad_checksum")
         elif event.kind is EventKind.ACK:
-            if self._busy.is_set():
+            if self._abort_running():
                 self.trace.count(f"{self.channel}.aborted")
-                self._abort_running()
             else:
                 with self.chip.cond:
                     self.chip.host_ack()
@@ -107,36 +106,43 @@ class ChipServer:
             self._send(ERROR_FRAME, "syntax error")
         else:
             self._send(ACK, "ack")
-            if self._busy.is_set():   # a new command aborts the one still running
-                self._abort_running()
-            self._busy.set()
-            self._jobs.put(event)
+            self._abort_running()   # a new command aborts the one still running
+            cancel = threading.Event()
+            with self._jobs_lock:
+                self._outstanding.append(cancel)
+            self._jobs.put((event, cancel))
 
-    def _abort_running(self) -> None:
-        self._cancel.set()
+    def _abort_running(self) -> bool:
+        """Cancels every queued or running command; False when there was none."""
+        with self._jobs_lock:
+            outstanding = list(self._outstanding)
+        for cancel in outstanding:
+            cancel.set()
         with self.chip.cond:
             self.chip.cond.notify_all()
+        return bool(outstanding)
 
     # -- worker -----------------------------------------------------------------------------
     def _work(self) -> None:
         while True:
-            job = self._jobs.get()
-            if job is None or self._stop.is_set():
+            item = self._jobs.get()
+            if item is None or self._stop.is_set():
                 return
-            self._cancel.clear()
-            self._busy.set()
+            job, cancel = item
             try:
-                frame = self._run(job)
+                frame = None if cancel.is_set() else self._run(job, cancel)
             finally:
-                self._busy.clear()
-            if frame is not None and not self._cancel.is_set() and not self._stop.is_set():
+                # done before the response leaves: the host's next ACK is then no abort
+                with self._jobs_lock:
+                    self._outstanding.remove(cancel)
+            if frame is not None and not cancel.is_set() and not self._stop.is_set():
                 self._last_response = frame
                 self._send(frame, "response")
                 with self.chip.cond:
                     self.chip.after_response(job.code)
 
-    def _run(self, job: FrameEvent) -> bytes | None:
-        cancelled = self._cancel.is_set
+    def _run(self, job: FrameEvent, cancel: threading.Event) -> bytes | None:
+        cancelled = cancel.is_set
         try:
             data = self.chip.execute(job.code, job.data, cancelled)
         except ChipSyntaxError as error:
