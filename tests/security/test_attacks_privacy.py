@@ -27,7 +27,7 @@ def _health_strings() -> list[bytes]:
             for v in node:
                 walk(v, key)
         elif isinstance(node, str) and key in ("family", "display", "birthDate", "code", "text") \
-                and len(node) >= 6 and not node.startswith("http"):
+                and len(node) >= 8 and not node.islower() and not node.startswith("http"):
             found.add(node)
     walk(doc)
     return sorted(s.encode() for s in found)
