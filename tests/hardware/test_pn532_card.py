@@ -49,7 +49,7 @@ def _exchange(reader, block: bytes) -> bytes:  # type: ignore[no-untyped-def]
 def _activate(nfc_field, reader, card, background) -> None:  # type: ignore[no-untyped-def]
     card.command(0x14, b"\x01", wake=True)
     armed = background(lambda: card.init_as_target(timeout=5))
-    _wait_for(lambda: nfc_field.card_state is CardState.ARMED, "TgInitAsTarget pending")
+    assert nfc_field.wait_until(lambda: nfc_field.card_state is CardState.ARMED, 5), "TgInitAsTarget pending"
     nfc_field.tap()
     # NbTg 1, Tg 1, SENS_RES 00 04, SEL_RES 20, NFCID1 08 12 34 56 (08 = random UID)
     assert reader.command(0x4A, b"\x01\x00") == bytes.fromhex("01010004200408123456")
@@ -136,9 +136,9 @@ def test_ack_aborts_a_pending_tg_init_as_target(nfc_field: SimulatedField,
     params = b"\x05\x04\x00\x12\x34\x56\x20" + bytes(28) + b"\x00\x00"
     card.send(card.frame(0x8C, params))
     assert card.read_frame(1) == bytes.fromhex("0000FF00FF00")
-    _wait_for(lambda: nfc_field.card_state is CardState.ARMED, "armed")
+    assert nfc_field.wait_until(lambda: nfc_field.card_state is CardState.ARMED, 5), "armed"
     card.abort()
-    _wait_for(lambda: nfc_field.card_state is CardState.IDLE, "disarmed")
+    assert nfc_field.wait_until(lambda: nfc_field.card_state is CardState.IDLE, 5), "disarmed"
     assert card.command(0x02) == b"\x32\x01\x06\x07"  # no stale TgInitAsTarget answer first
 
 
@@ -149,7 +149,7 @@ def test_a_poll_with_endless_retries_answers_when_the_band_arrives(
     polled = background(lambda: reader.command(0x4A, b"\x01\x00", timeout=5))
     card.command(0x14, b"\x01", wake=True)
     armed = background(lambda: card.init_as_target(timeout=5))
-    _wait_for(lambda: nfc_field.card_state is CardState.ARMED, "TgInitAsTarget pending")
+    assert nfc_field.wait_until(lambda: nfc_field.card_state is CardState.ARMED, 5), "TgInitAsTarget pending"
     assert not polled.done()                          # no band in the field yet
     nfc_field.tap()
     assert polled.result(timeout=5) == bytes.fromhex("01010004200408123456")
@@ -164,7 +164,7 @@ def test_historical_bytes_go_into_the_ats(
     _reader_ready(reader)
     card.command(0x14, b"\x01", wake=True)
     armed = background(lambda: card.init_as_target(historical=b"\x80\x01", timeout=5))
-    _wait_for(lambda: nfc_field.card_state is CardState.ARMED, "TgInitAsTarget pending")
+    assert nfc_field.wait_until(lambda: nfc_field.card_state is CardState.ARMED, 5), "TgInitAsTarget pending"
     nfc_field.tap()
     assert reader.command(0x4A, b"\x01\x00")[0] == 1
     assert reader.command(0x42, b"\xe0\x80") == bytes.fromhex("00077500800080" "01")
@@ -176,7 +176,7 @@ def test_a_command_longer_than_the_chip_buffer_comes_in_pieces(
     card = pn532_card_host
     card.command(0x14, b"\x01", wake=True)
     armed = background(lambda: card.init_as_target(timeout=5))
-    _wait_for(lambda: nfc_field.card_state is CardState.ARMED, "TgInitAsTarget pending")
+    assert nfc_field.wait_until(lambda: nfc_field.card_state is CardState.ARMED, 5), "TgInitAsTarget pending"
     nfc_field.tap()
     tag = nfc_reader.connect(rdwr={"on-connect": lambda tag: False, "beep-on-connect": False})
     assert armed.result(timeout=5) == b"\x08\xe0\x80"

@@ -37,13 +37,13 @@ def test_nfcpy_raises_the_baud_rate_and_restores_it_on_close(nfc_field: Simulate
     assert nfc_field.reader_baud == 921600      # SetSerialBaudRate BR=7, then the host's ACK
     assert device.chipset.transport.baudrate == 921600
     device.close()
-    _wait_for(lambda: nfc_field.reader_asleep, "PowerDown after close")
+    assert nfc_field.wait_until(lambda: nfc_field.reader_asleep, 5), "PowerDown after close"
     assert nfc_field.reader_baud == 115200
 
 
 def test_reader_wakes_from_power_down_for_nfcpys_long_preamble(nfc_field: SimulatedField) -> None:
     nfc.clf.pn532.init(nfc.clf.transport.TTY(nfc_field.reader_path)).close()
-    _wait_for(lambda: nfc_field.reader_asleep, "PowerDown after close")
+    assert nfc_field.wait_until(lambda: nfc_field.reader_asleep, 5), "PowerDown after close"
     device = nfc.clf.pn532.init(nfc.clf.transport.TTY(nfc_field.reader_path))
     assert not nfc_field.reader_asleep
     assert device.chipset.get_firmware_version()[0] == 0x32
@@ -119,7 +119,7 @@ def test_frame_without_wakeup_preamble_is_lost_after_power_down(
         nfc_field: SimulatedField, pn532_raw_reader) -> None:  # type: ignore[no-untyped-def]
     host = pn532_raw_reader
     assert host.command(0x16, b"\x10", wake=True) == b"\x00"   # PowerDown, wake on HSU
-    _wait_for(lambda: nfc_field.reader_asleep, "asleep")
+    assert nfc_field.wait_until(lambda: nfc_field.reader_asleep, 5), "asleep"
     host.send(host.frame(0x02))                                  # bare frame: wakes, is lost
     _wait_for(lambda: nfc_field.trace.counters["reader.lost_while_waking"] == 1, "frame lost")
     assert host.command(0x02) == b"\x32\x01\x06\x07"             # awake now

@@ -7,7 +7,6 @@ the card pty (TgInitAsTarget, TgGetData, TgSetData), nothing reaching into the s
 from __future__ import annotations
 
 import threading
-import time
 
 import nfc
 import nfc.clf
@@ -35,10 +34,8 @@ def _connect(reader: nfc.ContactlessFrontend) -> nfc.tag.tt4.Type4Tag:
 
 
 def _armed(field: SimulatedField) -> None:
-    deadline = time.monotonic() + 5
-    while field.card_state is not CardState.ARMED:
-        assert time.monotonic() < deadline, "the card script never sent TgInitAsTarget"
-        time.sleep(0.005)
+    assert field.wait_until(lambda: field.card_state is CardState.ARMED, 5), \
+        "the card script never sent TgInitAsTarget"
 
 
 def test_tap_activates_a_type_4a_tag_with_a_random_uid(

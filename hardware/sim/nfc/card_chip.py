@@ -86,6 +86,7 @@ class CardChip(Pn532Chip):
             with self.cond:
                 self._reset_session()
                 self.state = CardState.IDLE
+                self.cond.notify_all()
             raise
         return bytes([_PICC_MODE]) + self._rats
 
@@ -147,6 +148,7 @@ class CardChip(Pn532Chip):
         # the host has now heard of the release; the chip stops listening until re-armed
         self.state = CardState.IDLE
         self._reset_session()
+        self.cond.notify_all()
         return bytes([Status.RELEASED])
 
     def _reset_session(self) -> None:
@@ -162,6 +164,7 @@ class CardChip(Pn532Chip):
         if self.state is not CardState.ARMED or self._type_a is None:
             return None
         self.state = CardState.SELECTED
+        self.cond.notify_all()
         return self._type_a
 
     def field_lost(self) -> None:

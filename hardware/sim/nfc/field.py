@@ -13,6 +13,7 @@ Timing is instant by default (frames cost no time; a missing card answers "timeo
 from __future__ import annotations
 
 import threading
+from typing import Callable
 
 from .card_chip import CardChip, CardState
 from .reader_chip import ReaderChip
@@ -79,6 +80,13 @@ class SimulatedField:
     @property
     def reader_asleep(self) -> bool:
         return self.reader_chip.asleep
+
+    def wait_until(self, condition: Callable[[], bool], timeout: float) -> bool:
+        """Blocks until `condition()` (checked on every chip or field state change) or timeout;
+        returns its last value. E.g. `field.wait_until(lambda: field.card_state is
+        CardState.ARMED, 5)` waits for the firmware's TgInitAsTarget."""
+        with self._cond:
+            return self._cond.wait_for(condition, timeout)
 
     def close(self) -> None:
         if self._closed:

@@ -140,6 +140,7 @@ class ChipServer:
                 self._send(frame, "response")
                 with self.chip.cond:
                     self.chip.after_response(job.code)
+                    self.chip.cond.notify_all()
 
     def _run(self, job: FrameEvent, cancel: threading.Event) -> bytes | None:
         cancelled = cancel.is_set
