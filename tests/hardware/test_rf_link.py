@@ -197,3 +197,24 @@ def test_trace_keeps_the_latest_frames_and_every_count() -> None:
         trace.count("frames")
     assert trace.frames(RF, TO_CARD) == [b"\x02", b"\x03", b"\x04"]
     assert trace.counters["frames"] == 5
+
+
+def test_in_data_exchange_grants_wtx_and_gathers_chained_answers(
+        nfc_field: SimulatedField, pn532_raw_reader, pn532_card_script) -> None:  # type: ignore[no-untyped-def]
+    def answer(apdu: bytes) -> bytes:
+        if apdu[1] == 0x88:
+            threading.Event().wait(0.3)       # longer than half the FWT: the card asks for WTX
+            return b"\x90\x00"
+        return bytes(apdu[4]) + b"\x90\x00"  # Le zero bytes
+    pn532_card_script(answer)
+    reader = pn532_raw_reader
+    reader.command(0x14, b"\x01", wake=True)
+    reader.command(0x12, b"\x10")                         # fAutomaticRATS
+    _armed(nfc_field)
+    nfc_field.tap()
+    assert reader.command(0x4A, b"\x01\x00", timeout=2)[0] == 1
+    assert reader.command(0x40, b"\x01\x00\x88\x00\x00", timeout=3) == b"\x00\x90\x00"
+    assert nfc_field.trace.counters["card.wtx_sent"] >= 1
+    assert reader.command(0x40, b"\x01\x00\xb0\x00\x00\xff", timeout=3) == \
+        b"\x00" + bytes(255) + b"\x90\x00"                # 257 bytes: two I-blocks from the card
+    assert [f[0] & 0xF2 for f in nfc_field.trace.frames(RF, TO_READER)].count(0x12) == 1

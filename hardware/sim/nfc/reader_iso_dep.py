@@ -15,7 +15,7 @@ from .rf_link import RfLink
 __all__ = ["PcdSession"]
 
 _RATS = b"\xe0\x80"   # FSDI 8 (256 bytes), CID 0
-_FRAME_ROOM_FSD = 256
+_HOST_BUFFER = 262    # InDataExchange hands back at most this much to the host
 
 
 class PcdSession:
@@ -63,6 +63,8 @@ class PcdSession:
             response += answer[1:]
             self.block_number ^= 1
             if not answer[0] & 0x10:
+                if len(response) > _HOST_BUFFER:
+                    return Status.BUFFER_TOO_SMALL, b""
                 return Status.OK, bytes(response)
             answer = self._send(bytes([0xA2 | self.block_number]))
         return Status.TIMEOUT, b""
