@@ -29,7 +29,9 @@ from hardware.sim.fingerprint import SimulatedSensor, Timing
 from hardware.sim.nfc import CARD, SimulatedField
 from hardware.sim.nfc.trace import TO_CHIP
 
-from .firmware import INTERPRETERS, FirmwareError, FirmwareProcess, Interpreter, log_tail, stage_mpy
+from .firmware import (INTERPRETERS, FirmwareError, FirmwareProcess, Interpreter, log_tail,
+                       stage_mpy)
+from .lifeline import Lifeline
 from .probe import probe
 from .serial_link import SerialLink
 from .wiring import Wiring, read_wiring
@@ -78,12 +80,14 @@ class SimulatedBand:
         self.field: SimulatedField | None = None
         self.link: SerialLink | None = None
         self._watcher: threading.Thread | None = None
+        self._lifeline: Lifeline | None = None
         try:
             self.state_dir.mkdir(parents=True, exist_ok=True)
             self.wiring: Wiring = read_wiring(firmware_dir / "board.py")
             self._main, self._boot, self._search = self._stage(firmware_dir, work, interpreter)
             self._heapsize = heapsize
             self._unique_id = unique_id
+            self._lifeline = Lifeline()  # kills the firmware even if this process dies hard
             self.sensor = SimulatedSensor(timing=timing or Timing.instant())
             self.field = SimulatedField()
             self.link = SerialLink()
@@ -126,7 +130,7 @@ class SimulatedBand:
         process = FirmwareProcess(self.interpreter, self._main, self._search,
                                   env=self._env(button_held), cwd=self.state_dir,
                                   log_path=self.log_path, boot=self._boot,
-                                  heapsize=self._heapsize)
+                                  heapsize=self._heapsize, lifeline=self._lifeline)
         self._booted_at = time.monotonic()
         process.start(note)
         self._process = process
@@ -251,6 +255,8 @@ class SimulatedBand:
             process, self._process = self._process, None
         if process is not None:
             process.kill()
+        if self._lifeline is not None:
+            self._lifeline.close()
         for part in (self.link, self.field, self.sensor):
             if part is None:
                 continue

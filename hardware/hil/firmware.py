@@ -24,6 +24,8 @@ from typing import IO, Literal
 from hardware.host.launch import MICROPYTHON
 from hardware.host.mpcompat import HOST_DIR
 
+from .lifeline import Lifeline
+
 __all__ = ["INTERPRETERS", "Interpreter", "FirmwareProcess", "FirmwareError", "stage_mpy",
            "log_tail"]
 
@@ -107,7 +109,8 @@ class FirmwareProcess:
 
     def __init__(self, interpreter: Interpreter, main: Path, search: Sequence[Path], *,
                  env: Mapping[str, str], cwd: Path, log_path: Path,
-                 boot: Path | None = None, heapsize: str | None = None) -> None:
+                 boot: Path | None = None, heapsize: str | None = None,
+                 lifeline: Lifeline | None = None) -> None:
         if interpreter not in INTERPRETERS:
             raise ValueError(f"interpreter must be one of {INTERPRETERS}, not {interpreter!r}")
         self.interpreter = interpreter
@@ -126,6 +129,7 @@ class FirmwareProcess:
             self.env = dict(env, PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1")
         self.cwd = cwd
         self.log_path = log_path
+        self._lifeline = lifeline
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
@@ -142,6 +146,8 @@ class FirmwareProcess:
         except OSError as exc:
             self._close_log()
             raise FirmwareError(f"cannot start {self.argv[0]}: {exc}") from exc
+        if self._lifeline is not None:
+            self._lifeline.watch(self._proc.pid)  # its own session: group id = its pid
 
     @property
     def running(self) -> bool:
@@ -174,6 +180,9 @@ class FirmwareProcess:
             except ProcessLookupError:
                 pass
         code = proc.wait(timeout=10)
+        if self._lifeline is not None:
+            self._lifeline.release(proc.pid)
+            self._lifeline = None
         self._close_log()
         return code
 

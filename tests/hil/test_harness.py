@@ -7,6 +7,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -153,3 +154,44 @@ def test_the_hil_suite_skips_with_the_reason_when_the_board_is_absent() -> None:
         cwd=REPO, capture_output=True, text=True, timeout=120)
     assert "1 skipped" in run.stdout, run.stdout + run.stderr
     assert "no board on /dev/iceband-no-such-port" in run.stdout
+
+
+def test_the_firmware_dies_with_a_harness_that_is_killed_outright(tmp_path: Path) -> None:
+    real = FIRMWARE_DIR / "main.py"
+    # Outlives its broken links: ignores the hangup of its ptys (its controlling terminal)
+    # and any error, so only a kill ends it.
+    stubborn = _firmware_with_main(tmp_path, (
+        "import signal, time\n"
+        "signal.signal(signal.SIGHUP, signal.SIG_IGN)\n"
+        "try:\n"
+        f"    exec(compile(open({str(real)!r}).read(), {str(real)!r}, 'exec'), "
+        "{'__name__': '__main__'})\n"
+        "except BaseException:\n"
+        "    while True:\n"
+        "        time.sleep(1)\n"))
+    script = ("from pathlib import Path\n"
+              "from hardware.hil import SimulatedBand\n"
+              f"band = SimulatedBand(firmware_dir=Path({str(stubborn)!r}))\n"
+              "print(band.pid, flush=True)\n"
+              "import time\n"
+              "time.sleep(120)\n")
+    harness = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    firmware_pid = None
+    try:
+        assert harness.stdout is not None
+        firmware_pid = int(harness.stdout.readline())
+        assert not _gone(firmware_pid)
+        os.killpg(harness.pid, signal.SIGKILL)  # no teardown, no finally: only the lifeline
+        harness.wait(timeout=10)
+        for _ in range(200):  # bounded: the watchdog acts as soon as the pipe closes
+            if _gone(firmware_pid):
+                break
+            time.sleep(0.05)
+        assert _gone(firmware_pid)
+    finally:
+        if harness.poll() is None:
+            os.killpg(harness.pid, signal.SIGKILL)
+            harness.wait(timeout=10)
+        if firmware_pid is not None and not _gone(firmware_pid):
+            os.killpg(firmware_pid, signal.SIGKILL)
