@@ -83,6 +83,7 @@ class SimulatedBand:
         self._lifeline: Lifeline | None = None
         try:
             self.state_dir.mkdir(parents=True, exist_ok=True)
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
             self.wiring: Wiring = read_wiring(firmware_dir / "board.py")
             self._main, self._boot, self._search = self._stage(firmware_dir, work, interpreter)
             self._heapsize = heapsize

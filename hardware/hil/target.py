@@ -216,7 +216,8 @@ class BoardTarget(Target):
         self.operator.ask("disconnect the sensor's TX wire (the band must hear nothing)")
 
     def power_cut(self) -> None:
-        """Holds the chip in reset through RTS (EN on ESP32 dev boards), as esptool does."""
+        """Pulls EN low through RTS, as esptool does. Closing the port releases it, so on a
+        real board a power cut is a reset: the band boots again by itself."""
         import serial
         with serial.Serial(self.port, 115200) as line:
             line.dtr = False
@@ -226,15 +227,17 @@ class BoardTarget(Target):
     def boot(self, button_held: bool = False) -> None:
         import serial
         if button_held:
-            self.operator.ask("press and HOLD the band's reset button (keep holding ~4 s "
-                              "after Enter)")
+            # not held before the reset: on the reference build the button is GPIO0, a
+            # strapping pin, and GPIO0 low at reset starts the ROM bootloader, not main.py
+            self.operator.ask("after Enter the band resets: at once press and HOLD its reset "
+                              "button for 4 s")
         with serial.Serial(self.port, 115200) as line:
             line.dtr = False
             line.rts = True
             time.sleep(0.2)
             line.rts = False
         if button_held:
-            time.sleep(3.5)  # the firmware samples the button for 3 s before it answers
+            time.sleep(4.0)  # the firmware samples the button for 3 s before it answers
         deadline = time.monotonic() + 15.0
         while probe(self.port, timeout=0.5) is None:
             if time.monotonic() > deadline:
