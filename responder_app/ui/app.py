@@ -94,6 +94,8 @@ class ResponderApp(App):
         self.ready.history.bind(on_release=lambda *_: self.show_history())
         self.ready.sign_out.bind(on_release=lambda *_: self.do_sign_out())
         self.finger.cancel.bind(on_release=lambda *_: self.controller.cancel())
+        self.band.start.bind(on_release=lambda *_: self.start_release())
+        self.band.cancel.bind(on_release=lambda *_: self.back_to_ready())
         if self.finger.demo_finger is not None:
             self.finger.demo_finger.bind(on_release=lambda *_: self.demo_place_finger())
         self.record.done.bind(on_release=lambda *_: self.close_record())
@@ -122,11 +124,14 @@ class ResponderApp(App):
     def demo_place_finger(self) -> None:
         self.demo_band.place_finger(self.demo_finger)
 
+    def start_release(self) -> None:
+        self._enter_finger_screen()
+        self.controller.start_release()
+
     def retry(self) -> None:
         if self.demo_band is not None:
             self.demo_band.lift_finger()  # the simulated patient's finger comes off the sensor
-        self._enter_finger_screen(None)
-        self.controller.retry_release()
+        self.start_release()
 
     def back_to_ready(self) -> None:
         self._stop_lockout_clock()
@@ -173,14 +178,13 @@ class ResponderApp(App):
     def band_found(self, info: BandInfo) -> None:
         facts = info.facts
         self.band.details.text = (f"band {facts.device_id.hex()[:8]}…  ·  "
-                                  + ("checked on the ledger" if info.online
+                                  f"{facts.attempts_left} fingerprint tries left  ·  "
+                                  + ("checked on the ledger: not revoked" if info.online
                                      else "ledger unreachable: offline"))
+        self.finger.retries.text = f"{facts.attempts_left} tries left before a lockout"
         self.manager.current = "band"
-        self._enter_finger_screen(facts.attempts_left)
 
-    def _enter_finger_screen(self, attempts_left: int | None) -> None:
-        if attempts_left is not None:
-            self.finger.retries.text = f"{attempts_left} tries left before a lockout"
+    def _enter_finger_screen(self) -> None:
         self.finger.status.text = "Starting the band's sensor..."
         self.finger.progress.value = 0
         self._finger_started = time.monotonic()

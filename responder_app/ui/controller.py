@@ -108,10 +108,10 @@ class Controller:
             self._refuse(exc)
             return
         self._post(lambda: self._listener.band_found(info))
-        self._release(cancel)
 
-    def retry_release(self) -> None:
-        """After a wrong finger: the same band session, a new challenge."""
+    def start_release(self) -> None:
+        """The responder holds the patient's finger ready: the band's 15 s window starts now.
+        Also after a wrong finger: the same band session, a new challenge."""
         self._cancel = threading.Event()
         self._worker.submit(self._release, self._cancel)
 

@@ -89,6 +89,11 @@ class BandScreen(Screen):
         self.details = Text("", halign="center", color=COLORS["muted"])
         box.add_widget(self.details)
         box.add_widget(BoxLayout())
+        # The band's 15 s finger window starts with the release: let the responder first take
+        # hold of the patient's hand.
+        self.start = BigButton("Start: patient's finger", kind="ok", size=(dp(360), dp(64)))
+        self.cancel = BigButton("Cancel", kind="panel")
+        box.add_widget(_row(self.start, self.cancel))
 
 
 class FingerScreen(Screen):

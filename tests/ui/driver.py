@@ -11,6 +11,7 @@ every check with its outcome and every screenshot taken.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -18,6 +19,7 @@ import sys
 import tempfile
 import time
 import traceback
+import weakref
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -33,6 +35,7 @@ from kivy.tests.common import UnitTestTouch  # noqa: E402
 
 from responder_app.demo import DEMO_FINGER, WRONG_FINGER, build_demo_world  # noqa: E402
 from responder_app.device import open_reader  # noqa: E402
+from responder_app.hil_band import FirmwareBand  # noqa: E402
 from responder_app.sim_band import SimulatedBand  # noqa: E402
 
 RECORD = Path(__file__).resolve().parent.parent / "vectors" / "hl7-ips" / "bundle-minimal.json"
@@ -83,6 +86,13 @@ def scenario_match(app: ResponderApp, world: Any) -> Iterator[Any]:
     yield 0.3
     shot("ready")
     world.band.tap()
+    yield on(app, "band")
+    yield 0.2
+    check("band found shows tries left and the ledger check",
+          "3 fingerprint tries left" in app.band.details.text
+          and "not revoked" in app.band.details.text, app.band.details.text)
+    shot("band-found")
+    click(app.band.start)
     yield on(app, "finger")
     yield lambda: "Waiting" in app.finger.status.text
     yield 0.5
@@ -100,10 +110,15 @@ def scenario_match(app: ResponderApp, world: Any) -> Iterator[Any]:
     check("high criticality on red", red and all(c == COLORS["danger"] for c in red), red)
     check("access logged", "logged on the ledger" in app.record.logged.text, app.record.logged.text)
     shot("record")
+    shown = weakref.ref(app.record.view_widget)
+    del widget  # the scenario's own reference
     world.band.remove()  # the responder puts the band down
     click(app.record.done)
     yield on(app, "ready")
+    yield 0.3
+    gc.collect()
     check("record cleared from the screen", app.record.view_widget is None)
+    check("no reference to the record's widgets is left", shown() is None)
     click(app.ready.history)
     yield on(app, "history")
     yield 0.3
@@ -111,9 +126,15 @@ def scenario_match(app: ResponderApp, world: Any) -> Iterator[Any]:
     shot("history")
 
 
+def start(app: ResponderApp) -> Iterator[Any]:
+    yield on(app, "band")
+    click(app.band.start)
+    yield on(app, "finger")
+
+
 def scenario_wrong(app: ResponderApp, world: Any) -> Iterator[Any]:
     yield from sign_in(app, world.passphrase)
-    yield on(app, "finger")
+    yield from start(app)
     click(app.finger.demo_finger)
     yield on(app, "error")
     yield 0.3
@@ -152,7 +173,7 @@ def scenario_tampered(app: ResponderApp, world: Any) -> Iterator[Any]:
     data[-3] ^= 0x40
     stored.write_bytes(bytes(data))
     yield from sign_in(app, world.passphrase)
-    yield on(app, "finger")
+    yield from start(app)
     click(app.finger.demo_finger)
     yield on(app, "error")
     yield 0.3
@@ -168,7 +189,7 @@ def scenario_offline(app: ResponderApp, world: Any) -> Iterator[Any]:
     for path in list(db.parent.glob(db.name + "*")):
         path.rename(away / path.name)
     yield from sign_in(app, world.passphrase)
-    yield on(app, "finger")
+    yield from start(app)
     click(app.finger.demo_finger)
     yield on(app, "record")
     yield 0.3
@@ -194,6 +215,19 @@ def scenario_offline(app: ResponderApp, world: Any) -> Iterator[Any]:
     shot("history-synced")
 
 
+def scenario_radio(app: ResponderApp, world: Any) -> Iterator[Any]:
+    """The whole stack: the firmware in its own process, the PN532 pair, nfcpy."""
+    yield from sign_in(app, world.passphrase)
+    yield from start(app)
+    check("reader is the simulated PN532", "PN532" in app.ready.reader.text, app.ready.reader.text)
+    click(app.finger.demo_finger)
+    yield on(app, "record")
+    yield 0.3
+    check("record over the radio, logged", "logged on the ledger" in app.record.logged.text,
+          app.record.logged.text)
+    shot("record")
+
+
 def scenario_no_reader(app: ResponderApp, world: Any) -> Iterator[Any]:
     yield from sign_in(app, world.passphrase)
     yield on(app, "error")
@@ -204,14 +238,15 @@ def scenario_no_reader(app: ResponderApp, world: Any) -> Iterator[Any]:
 
 SCENARIOS = {"match": scenario_match, "wrong": scenario_wrong, "revoked": scenario_revoked,
              "tampered": scenario_tampered, "offline": scenario_offline,
-             "no_reader": scenario_no_reader}
+             "no_reader": scenario_no_reader, "radio": scenario_radio}
 
 
 def main() -> int:
     SHOTS.mkdir(parents=True, exist_ok=True)
     home = Path(tempfile.mkdtemp(prefix="iceband-ui-"))
-    band = SimulatedBand()
+    band: Any = FirmwareBand() if SCENARIO == "radio" else SimulatedBand()
     world = build_demo_world(home, band=band, record=RECORD)
+    band.tap()
     reader = open_reader("serial:/dev/no-such-reader") if SCENARIO == "no_reader" else band
     app = ResponderApp(world.profile, reader, demo_band=band,
                        demo_finger=WRONG_FINGER if SCENARIO == "wrong" else DEMO_FINGER)

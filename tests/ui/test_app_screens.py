@@ -27,12 +27,13 @@ WARNING = (242, 140, 13)  # COLORS["warning"]
 
 
 @pytest.mark.parametrize("name, expected_shots", [
-    ("match", ["signin-error", "ready", "finger", "record", "history"]),
+    ("match", ["signin-error", "ready", "band-found", "finger", "record", "history"]),
     ("wrong", ["wrong-finger", "locked-out"]),
     ("revoked", ["revoked"]),
     ("tampered", ["tampered"]),
     ("offline", ["record-offline", "ready-offline", "history-synced"]),
     ("no_reader", ["no-reader"]),
+    ("radio", ["record"]),
 ])
 def test_scenario(x_display: dict[str, str], tmp_path: Path, name: str,
                   expected_shots: list[str]) -> None:
