@@ -77,6 +77,32 @@ def fuzz(name: str, inputs: int, seed: int, hang_s: float, out: Path) -> tuple[i
     return inputs, counts["accepted"], counts["rejected"], failures, time.monotonic() - started
 
 
+def _unix_port(count: int, seed: int) -> int:
+    import re
+    import tempfile
+
+    import unix_port_fuzz
+    ok = failures = 0
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="iceband-mp-fuzz-") as folder:
+        dest = unix_port_fuzz.stage(Path(folder))
+        for chunk, first in enumerate(range(0, count, 10_000)):
+            result = unix_port_fuzz.run(dest, seed + chunk, min(10_000, count - first), timeout=3600)
+            found = re.search(r"SUMMARY ok=(\d+) failures=(\d+)", result.stdout)
+            if found is None:
+                print(result.stdout[-2000:], result.stderr[-2000:])
+                return 1
+            ok, failures = ok + int(found[1]), failures + int(found[2])
+            for line in result.stdout.splitlines():
+                if line.startswith("FAIL"):
+                    print("  unix port", line)
+            print(f"  unix port: {ok + failures}/{count}, {failures} failures", flush=True)
+    seconds = time.monotonic() - started
+    print(f"{'apdu-into-applet (unix port)':26} {ok + failures:9d} {'':9} {'':9} {failures:8d} "
+          f"{(ok + failures) / seconds:9,.0f}")
+    return failures
+
+
 def replay(name: str, path: Path) -> int:
     built = harness(name)
     try:
@@ -95,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hang", type=float, default=10.0, help="seconds before an input counts as a hang")
     parser.add_argument("--out", type=Path, default=REPO / "test-output" / "fuzz")
     parser.add_argument("--replay", type=Path, help="run one saved input (needs one --target)")
+    parser.add_argument("--unix-port", type=int, default=0, metavar="N",
+                        help="also run N APDU sequences into the applet on the MicroPython unix "
+                             "port (64 KB heap), in chunks of 10,000")
     args = parser.parse_args(argv)
     names = args.target or sorted(TARGETS)
     if args.replay:
@@ -108,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, tried, accepted, refused, failures, seconds in rows:
         print(f"{name:26} {tried:9d} {accepted:9d} {refused:9d} {failures:8d} {tried / seconds:9,.0f}")
     total = sum(row[4] for row in rows)
+    if args.unix_port:
+        total += _unix_port(args.unix_port, args.seed)
     print(f"total failures: {total}")
     return 1 if total else 0
 
