@@ -24,7 +24,7 @@ for path in (str(FIRMWARE), str(MP)):
         sys.path.insert(0, path)
 
 try:
-    import micropython  # noqa: F401  the host fake (hardware/host) when it is on the path
+    import micropython  # type: ignore[import-not-found]  # noqa: F401  the host fake
 except ImportError:
     host = REPO / "hardware" / "host"
     if (host / "micropython.py").exists():

@@ -16,7 +16,7 @@ from hardware.sim.fingerprint import SimulatedSensor
 
 mpcompat.install()  # time.ticks_ms & co., and hardware/host first on sys.path for `machine`
 
-import machine  # noqa: E402  (the host fake, after install())
+import machine  # type: ignore[import-not-found]  # noqa: E402  (the host fake, after install())
 
 from applet import Applet  # type: ignore[import-not-found]  # noqa: E402
 from drivers.r30x import NOT_FOUND, OK, R30x, SensorError  # type: ignore[import-not-found]  # noqa: E402
