@@ -2,6 +2,7 @@
 
     iceband demo [--headless] [--record FILE] [--finger match|wrong] [--ledger URL]
     iceband scan --reader DEVICE [--headless] [--profile DIR]
+    iceband tablet setup RESPONDER [--home DIR] [--profile DIR]
 
 `demo` builds a demo world in a temporary home (ledger, record store, a simulated band running
 the firmware, a tablet profile), then opens the app against it, or, with `--headless` or no
@@ -58,6 +59,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                       help="how long to wait for a band (default 30)")
     scan.set_defaults(func=_scan)
 
+    tablet = subparsers.add_parser(
+        "tablet", help="prepare this tablet for a responder (keys for iceband scan)",
+        description="Copy a responder's signing key and their agency's key from the home "
+                    "folder into the tablet profile, both under the responder's passphrase.")
+    actions = tablet.add_subparsers(dest="action", metavar="ACTION", required=True)
+    setup = actions.add_parser("setup", help="create the tablet profile for RESPONDER")
+    setup.add_argument("responder", metavar="RESPONDER")
+    setup.add_argument("--home", metavar="DIR", help="home folder (default $ICEBAND_HOME or ~/.iceband)")
+    setup.add_argument("--profile", type=Path, metavar="DIR",
+                       help="tablet profile folder (default HOME/tablet)")
+    setup.set_defaults(func=_tablet_setup)
+
 
 def _has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
@@ -111,6 +124,45 @@ def _start_band(kind: str, timing: object):  # type: ignore[no-untyped-def]
     return SimulatedBand(timing=timing)  # type: ignore[arg-type]
 
 
+def _passphrase(prompt: str) -> str:
+    value = os.environ.get("ICEBAND_PASSPHRASE")
+    if value is not None:
+        return value
+    if not sys.stdin.isatty():
+        raise CliError(f"{prompt}: set ICEBAND_PASSPHRASE or run in a terminal to be asked")
+    return getpass.getpass(f"{prompt}: ")
+
+
+def _tablet_setup(args: argparse.Namespace) -> int:
+    from ledger_client.crypto import CryptoError
+    from ledger_client.home import Home, HomeError, Role
+
+    from .profile import TabletProfile
+
+    home = Home.locate(args.home)
+    folder = args.profile or home.root / "tablet"
+    if (folder / "profile.json").exists():
+        raise CliError(f"{folder} already holds a tablet profile; remove it first")
+    try:
+        responder = home.identity(Role.RESPONDER, args.responder)
+        if not responder.agency:
+            raise CliError(f"responder {args.responder} has no agency on record")
+        signing = home.signing_key(Role.RESPONDER, args.responder,
+                                   _passphrase(f"passphrase for responder {args.responder}"))
+        agency = home.recipient_key(Role.AGENCY, responder.agency,
+                                    _passphrase(f"passphrase for agency {responder.agency}"))
+        profile = TabletProfile.create(folder, name=args.responder,
+                                       passphrase=_passphrase(
+                                           f"passphrase for responder {args.responder}"),
+                                       signing_key=signing, agency_key=agency,
+                                       ledger_url=home.ledger_url,
+                                       store_dir=home.store_location)
+    except (HomeError, CryptoError) as exc:
+        raise CliError(str(exc)) from None
+    print(f"tablet profile for {args.responder} ({responder.agency}) in {profile.folder}")
+    return 0
+
+
 def _scan(args: argparse.Namespace) -> int:
     from .device import open_reader
     from .errors import TransportError
@@ -128,8 +180,7 @@ def _scan(args: argparse.Namespace) -> int:
         raise CliError(str(exc), 3) from None
     try:
         if args.headless or not _has_display():
-            passphrase = os.environ.get("ICEBAND_PASSPHRASE") or getpass.getpass(
-                f"passphrase for {profile.name}: ")
+            passphrase = _passphrase(f"passphrase for {profile.name}")
             try:
                 credentials = profile.sign_in(passphrase)
             except SignInError as exc:
