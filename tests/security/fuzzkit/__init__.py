@@ -57,6 +57,8 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
            "ledger_client.ledger.codec.decode_entry + signature check"),
     Target("ledger-checkpoint", "ledger", "checkpoint_harness", 400, 400,
            "ledger_client.ledger.checkpoint.Checkpoint.from_text + verify"),
+    Target("signed-entries-into-sqlite", "ledger_writes", "ledger_writes_harness", 64, 200,
+           "SqliteLedger.append/append_batch: signed hostile entries, refusals change nothing"),
     Target("merkle-inclusion", "ledger", "inclusion_harness", 400, 400,
            "ledger_client.ledger.merkle.verify_inclusion on a 37-leaf tree"),
     Target("merkle-consistency", "ledger", "consistency_harness", 400, 400,
