@@ -142,7 +142,11 @@ class UART:
                  **ignored: object) -> None:
         self._id = id
         self._line: "_TtyLine | _TcpLine | None" = None
+        self._poller: object = None
         self._rx = bytearray()
+        # The receive buffer holds at most `rxbuf` bytes, as the ESP32 driver's ring does;
+        # reads take only what fits, so a small MicroPython heap never sees a large chunk.
+        self._rxbuf = max(rxbuf, 64)
         self.baudrate, self.timeout, self.timeout_char = 9600, 0, 0
         self.init(baudrate, bits, parity, stop, timeout=timeout, timeout_char=timeout_char)
 
@@ -160,6 +164,9 @@ class UART:
             self.timeout_char = timeout_char
         if self._line is None:
             self._line = _open_line(self._id, self.baudrate)
+            if self._line is not None:
+                self._poller = select.poll()  # made once: polling allocates nothing per read
+                self._poller.register(self._line.pollable(), select.POLLIN)  # type: ignore[attr-defined]
         else:
             self._line.set_baudrate(self.baudrate)
 
@@ -167,6 +174,7 @@ class UART:
         if self._line is not None:
             self._line.close()
             self._line = None
+            self._poller = None
 
     def _fill(self, wait_ms: int) -> bool:
         """Moves waiting bytes into the receive buffer; True if any arrived."""
@@ -174,11 +182,12 @@ class UART:
             if wait_ms > 0:
                 _sleep_ms(wait_ms)
             return False
-        poller = select.poll()
-        poller.register(self._line.pollable(), select.POLLIN)  # type: ignore[arg-type]
-        if not poller.poll(max(0, wait_ms)):
+        room = self._rxbuf - len(self._rx)
+        if room <= 0:  # full: the rest waits in the line, like a UART holding RTS
             return False
-        data = self._line.take(4096)
+        if not self._poller.poll(max(0, wait_ms)):  # type: ignore[attr-defined]
+            return False
+        data = self._line.take(room)
         if not data:  # readable but empty: the other end went away; do not spin
             _sleep_ms(min(wait_ms, 10))
             return False
