@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Protocol
 
@@ -22,6 +23,7 @@ from ..session import BandInfo, Outcome, ResponderCredentials, ResponderSession
 __all__ = ["Listener", "Controller"]
 
 _BAND_POLL_S = 0.5
+SYNC_EVERY_S = 15.0  # while waiting for a band, queued accesses are retried this often
 
 
 class Listener(Protocol):
@@ -48,6 +50,7 @@ class Controller:
         self._outbox: Outbox | None = None
         self._session: ResponderSession | None = None
         self._closed = False
+        self.sync_every_s = SYNC_EVERY_S
 
     # --- sign in ---------------------------------------------------------------------------
 
@@ -84,10 +87,11 @@ class Controller:
     def _scan(self, cancel: threading.Event) -> None:
         assert self._outbox is not None and self._credentials is not None
         self._drop_session()
-        report = self._outbox.sync(self.profile.open_ledger)
-        queued = report.still_queued
-        self._post(lambda: self._listener.scanning(self.reader.description, queued))
+        queued = self._sync_and_tell()
+        last_sync = time.monotonic()
         while not cancel.is_set():
+            if queued and time.monotonic() - last_sync >= self.sync_every_s:
+                queued, last_sync = self._sync_and_tell(), time.monotonic()  # network back?
             try:
                 device = self.reader.wait_for_band(_BAND_POLL_S, cancel)
                 break
@@ -108,6 +112,12 @@ class Controller:
             self._refuse(exc)
             return
         self._post(lambda: self._listener.band_found(info))
+
+    def _sync_and_tell(self) -> int:
+        assert self._outbox is not None
+        queued = self._outbox.sync(self.profile.open_ledger).still_queued
+        self._post(lambda: self._listener.scanning(self.reader.description, queued))
+        return queued
 
     def start_release(self) -> None:
         """The responder holds the patient's finger ready: the band's 15 s window starts now.
