@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import struct
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -36,7 +36,7 @@ _SHARE_INFO = b"ICEband/v1/break-glass-share"
 MAX_AUTHORITIES = 16  # the ledger's approval list holds at most 16
 
 
-def _shamir():  # type: ignore[no-untyped-def]
+def _shamir() -> Any:
     try:
         from Crypto.Protocol.SecretSharing import Shamir
     except ImportError:  # pragma: no cover - pycryptodome ships with the evm extra today

@@ -55,7 +55,7 @@ class Sensor:
 def cutting_files(budget: int | None = None):  # type: ignore[no-untyped-def]
     """The firmware's Files; once armed, the power fails at file operation number `budget`
     (writes, renames and removes count; reads cannot damage anything)."""
-    class CuttingFiles(FW["vault"].Files):
+    class CuttingFiles(FW["vault"].Files):  # type: ignore[name-defined,misc]
         def __init__(self) -> None:
             self.budget, self.ops = budget, 0
 

@@ -74,7 +74,8 @@ def ledger_writes_harness() -> SimpleHarness:
         if data.startswith(b"ok"):  # the seeds: a grant of a new hospital, always valid
             write(ledger, patient, HospitalGranted(os.urandom(32)))
             return "accepted"
-        entries, next_seq = [], {}
+        entries = []
+        next_seq: dict[bytes, int] = {}
         for _ in range(1 + rng.randrange(3)):
             signer = rng.choice(keys)
             author = signer.verify_key.to_bytes()
