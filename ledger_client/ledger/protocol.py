@@ -83,7 +83,8 @@ class ResponderStatus(IntEnum):
 @dataclass(frozen=True)
 class Capabilities:
     """What a backend can do beyond the common API."""
-    proofs: bool          # signed checkpoints, inclusion and consistency proofs
+    proofs: bool          # signed checkpoints, inclusion and consistency proofs; such a
+                          # backend also has `public_key: bytes` (its checkpoint key)
     local_file: bool      # the whole ledger is one local file (verify it offline)
 
 

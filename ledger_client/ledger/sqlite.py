@@ -150,10 +150,9 @@ class SqliteLedger:
                 encoded.append(encode_entry(entry))
             except MalformedEntry as exc:
                 raise RefusedWrite(Refusal.MALFORMED, str(exc), position if batch else None) from None
-        bad = self._signatures.check(encoded)
-        if bad is not None:
-            raise RefusedWrite(Refusal.BAD_SIGNATURE, "signature does not verify with the "
-                               "author's key", bad if batch else None)
+        # Signatures are checked on the worker processes while this one applies the rules;
+        # the transaction commits only once every signature has verified.
+        pending = self._signatures.submit(encoded)
         with self._lock:
             state = SqliteState(self._db)
             self._db.execute("BEGIN IMMEDIATE")
@@ -162,12 +161,14 @@ class SqliteLedger:
                 frontier, size = list(self._frontier), self._size
                 for position, (entry, data) in enumerate(zip(entries, encoded)):
                     try:
-                        rules.check(entry, state, signature=False)  # checked above
+                        rules.check(entry, state, signature=False)
                     except RefusedWrite as exc:
+                        self._refuse_bad_signature(pending, position, batch)
                         raise RefusedWrite(exc.reason, exc.detail, position if batch else None) from None
                     rules.apply(entry, size, state)
                     self._db.execute("INSERT INTO entries VALUES (?, ?)", (size, data))
                     size = self._push_leaf(frontier, size, hash_leaf(data))
+                self._refuse_bad_signature(pending, len(entries), batch)
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -176,6 +177,13 @@ class SqliteLedger:
             self._frontier, self._size = frontier, size
             checkpoint = self._sign(size, self._root(frontier))
         return [Receipt(first + i, checkpoint) for i in range(len(entries))]
+
+    def _refuse_bad_signature(self, pending: list, limit: int, batch: bool) -> None:  # type: ignore[type-arg]
+        """Raise for the first bad signature at or before batch position `limit`."""
+        bad = self._signatures.first_bad(pending)
+        if bad is not None and bad <= limit:
+            raise RefusedWrite(Refusal.BAD_SIGNATURE, "signature does not verify with the "
+                               "author's key", bad if batch else None)
 
     def _push_leaf(self, frontier: list[tuple[int, bytes]], size: int, leaf: bytes) -> int:
         """Add a leaf to the right edge, storing each perfect subtree it completes."""
