@@ -43,7 +43,7 @@ class SignInScreen(Screen):
         super().__init__(name="signin", **kwargs)  # type: ignore[arg-type]
         box = _column(self)
         box.add_widget(Text("ICEband responder", size=34, bold=True, halign="center"))
-        box.add_widget(Text(f"Signed-in responder: {profile_name}", halign="center",
+        box.add_widget(Text(f"Responder on this tablet: {profile_name}", halign="center",
                             color=COLORS["muted"]))
         self.passphrase = TextInput(password=True, multiline=False, hint_text="passphrase",
                                     size_hint=(None, None), size=(dp(480), dp(56)),
