@@ -116,3 +116,29 @@ def test_the_installed_command_runs_as_a_process(tmp_path: Path, ips_file: Path)
     assert unknown.stderr.strip() == ("iceband: error: no hospital named 'nowhere' in "
                                       f"{tmp_path / 'h'} (known: none yet)")
     assert "iceband.ledger/" in run("ledger", "checkpoint").stdout
+
+
+def test_a_revoked_responder_can_no_longer_log_accesses(iceband: Iceband, ips_file: Path) -> None:
+    import pytest
+
+    from ledger_client.ledger import Refusal, RefusedWrite
+
+    build_world(iceband, ips_file)
+    log_access_as(iceband.home, "bob", bytes.fromhex("0a0b0c0d0e0f"))
+    assert "revoked responder bob" in iceband.ok("responder", "revoke", "bob")
+    with pytest.raises(RefusedWrite) as info:
+        log_access_as(iceband.home, "bob", bytes.fromhex("0a0b0c0d0e0f"))
+    assert info.value.reason is Refusal.REVOKED_RESPONDER
+    again = iceband("responder", "revoke", "bob")
+    assert again.code == 3 and "revoked_responder" in again.err
+
+
+def test_a_post_quantum_patient_key_works_end_to_end(iceband: Iceband, ips_file: Path) -> None:
+    iceband.ok("hospital", "create", "st-mary")
+    iceband.ok("patient", "create", "dora", "--suite", "mlkem768-x25519")
+    iceband.ok("grant", "dora", "st-mary")
+    iceband.ok("record", "put", "dora", str(ips_file), "--hospital", "st-mary")
+    assert "verified" in iceband.ok("record", "get", "dora", "--as", "patient")
+    audit = iceband.ok("audit", "dora")
+    assert "emergency key MLKEM768_X25519" in audit
+    assert "verified: 3 entries" in iceband.ok("ledger", "verify", "--quiet")
