@@ -36,6 +36,10 @@ class Refusal(IntEnum):
     QUORUM_NOT_MET = 14
     UNKNOWN = 255             # a backend's code we do not know; still constructs
 
+    @classmethod
+    def _missing_(cls, value: object) -> "Refusal":
+        return cls.UNKNOWN  # e.g. a newer contract's code: still a refusal, never a crash
+
 
 class RefusedWrite(LedgerError):
     """The ledger refused an entry; nothing was written. `batch_index` is the position of the

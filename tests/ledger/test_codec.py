@@ -103,3 +103,10 @@ def test_checkpoint_parser_refuses_garbage_cleanly(text: str) -> None:
         Checkpoint.from_text(text)
     except BadCheckpoint:
         pass
+
+
+def test_an_unknown_refusal_code_still_constructs() -> None:
+    from ledger_client.ledger import Refusal, RefusedWrite
+    assert Refusal(200) is Refusal.UNKNOWN
+    assert str(RefusedWrite(Refusal(200), "from a newer backend")) == \
+        "refused: unknown: from a newer backend"
