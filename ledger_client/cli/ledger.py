@@ -8,34 +8,35 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ledger_client.cli import CliError
 from ledger_client.cli.workflows import EXIT_TAMPERED, home_options, mapped_errors, workspace_from
 
 __all__ = ["register"]
 
+if TYPE_CHECKING:
+    from ledger_client.ledger import LedgerCorrupt
 
-def _sqlite_path(args: argparse.Namespace) -> Path:
+
+def _ledger_url(args: argparse.Namespace) -> str:
     from ledger_client.home import Home
-    from ledger_client.ledger.sqlite import path_from_url
-    url = args.ledger or Home.locate(args.home).ledger_url
-    if not url.lower().startswith("sqlite:"):
-        raise CliError(f"verify reads a local SQLite ledger file; {url!r} is not one")
-    return path_from_url(url)
+    return str(args.ledger or Home.locate(args.home).ledger_url)
 
 
 class _Progress:
     """Prints "verified N / M entries" to stderr at most twice a second."""
 
-    def __init__(self) -> None:
+    def __init__(self, unit: str = "entries") -> None:
         self.last = 0.0
+        self.unit = unit
 
     def __call__(self, done: int, total: int) -> None:
         now = time.monotonic()
         if now - self.last >= 0.5 or done == total:
             self.last = now
             end = "\n" if done == total else "\r"
-            print(f"verified {done} / {total} entries", end=end, file=sys.stderr, flush=True)
+            print(f"verified {done} / {total} {self.unit}", end=end, file=sys.stderr, flush=True)
 
 
 @mapped_errors
@@ -43,18 +44,42 @@ def _verify(args: argparse.Namespace) -> int:
     from ledger_client.home import Home
     from ledger_client.ledger import LedgerCorrupt
     from ledger_client.ledger.verify import verify_ledger_file
-    path = _sqlite_path(args)
+    from ledger_client.ledger.sqlite import path_from_url
+    url = _ledger_url(args)
+    progress = None if args.quiet else _Progress()
+    if url.lower().startswith("evm+"):
+        return _verify_chain(url, None if args.quiet else _Progress("blocks"))
+    if not url.lower().startswith("sqlite:"):
+        raise CliError(f"verify reads a SQLite ledger file or an evm+ ledger; not {url!r}")
+    path = path_from_url(url)
     pinned = bytes.fromhex(args.public_key) if args.public_key else \
         Home.locate(args.home).pinned_ledger_key()
     try:
         report = verify_ledger_file(path, public_key=pinned, workers=args.workers,
-                                    progress=None if args.quiet else _Progress())
+                                    progress=progress)
     except LedgerCorrupt as exc:
-        where = f"first bad entry: {exc.index}: " if exc.index is not None else ""
-        raise CliError(f"ledger {path} FAILED verification: {where}{exc.why}", EXIT_TAMPERED) from None
+        raise CliError(f"ledger {path} FAILED verification: {_where(exc)}{exc.why}",
+                       EXIT_TAMPERED) from None
     rate = report.tree_size / report.seconds if report.seconds else 0.0
     print(f"ledger {path} verified: {report.tree_size} entries, root {report.root_hash.hex()}, "
           f"{rate:,.0f} entries/s{'' if pinned else ' (no pinned ledger key: key not checked)'}")
+    return 0
+
+
+def _where(exc: LedgerCorrupt) -> str:
+    return f"first bad entry: {exc.index}: " if exc.index is not None and exc.index >= 0 else ""
+
+
+def _verify_chain(url: str, progress: _Progress | None) -> int:
+    """The EVM backend's replay of its events through the same rules (no Merkle tree)."""
+    from ledger_client.evm.audit import verify_evm_url
+    from ledger_client.ledger import LedgerCorrupt
+    try:
+        count = verify_evm_url(url, progress)
+    except LedgerCorrupt as exc:
+        raise CliError(f"chain ledger FAILED verification: {_where(exc)}{exc.why}",
+                       EXIT_TAMPERED) from None
+    print(f"chain ledger verified: {count} entries, every signature and write rule")
     return 0
 
 
@@ -122,3 +147,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="prove the current ledger extends an earlier checkpoint (nothing rewritten)")
     consistency.add_argument("checkpoint", metavar="CHECKPOINT_FILE")
     consistency.set_defaults(func=_consistency)
+    try:
+        from ledger_client.evm.cli import register_deploy
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("ledger_client.evm"):
+            raise  # a real import failure inside the EVM package
+    else:
+        register_deploy(actions)

@@ -65,7 +65,8 @@ class SqliteLedger:
         # Batches of >= 256 entries check signatures on this many processes (1: inline).
         self._signatures = SignaturePool(signature_workers)
         self.public_key = self._init_meta()
-        self._size, self._frontier = 0, []
+        self._size = 0
+        self._frontier: list[tuple[int, bytes]] = []  # (level, hash) of the right edge
         self._refresh()
 
     # --- setup -------------------------------------------------------------------------

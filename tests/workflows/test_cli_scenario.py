@@ -142,3 +142,12 @@ def test_a_post_quantum_patient_key_works_end_to_end(iceband: Iceband, ips_file:
     audit = iceband.ok("audit", "dora")
     assert "emergency key MLKEM768_X25519" in audit
     assert "verified: 3 entries" in iceband.ok("ledger", "verify", "--quiet")
+
+
+def test_ledger_verify_dispatches_a_chain_url_to_the_evm_replay(iceband: Iceband) -> None:
+    result = iceband("ledger", "verify", "--ledger", "evm+tester://")
+    assert result.code == 0, result.err
+    assert result.out.startswith("chain ledger verified: 0 entries")
+    assert "verified 1 / 1 blocks" in result.err
+    unknown = iceband("ledger", "verify", "--ledger", "ftp://x")
+    assert unknown.code == 2 and "not 'ftp://x'" in unknown.err
