@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from ledger_client.home import Home, Role
 from ledger_client.ledger import EmergencyAccess
 from ledger_client.ledger.author import now_ms, write
@@ -144,6 +146,7 @@ def test_a_post_quantum_patient_key_works_end_to_end(iceband: Iceband, ips_file:
     assert "verified: 3 entries" in iceband.ok("ledger", "verify", "--quiet")
 
 
+@pytest.mark.evm
 def test_ledger_verify_dispatches_a_chain_url_to_the_evm_replay(iceband: Iceband) -> None:
     result = iceband("ledger", "verify", "--ledger", "evm+tester://")
     assert result.code == 0, result.err
