@@ -76,3 +76,11 @@ def test_scan_errors_are_one_line(tmp_path: Path, reader: str, message: str) -> 
 def test_scan_without_a_profile_says_so(tmp_path: Path) -> None:
     run = iceband("scan", "--reader", "usb", "--headless", "--profile", str(tmp_path / "none"))
     assert run.returncode == 2 and "no responder profile" in run.stderr
+
+
+@pytest.mark.evm
+def test_demo_headless_on_the_evm_ledger() -> None:
+    """The same flow with the ledger on an in-process EVM chain (the Vyper contract)."""
+    run = iceband("demo", "--headless", "--band", "inprocess", "--ledger", "evm+tester://demo")
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "HIGH CRITICALITY" in run.stdout and "logged on the ledger at index" in run.stdout
