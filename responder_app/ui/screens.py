@@ -160,7 +160,8 @@ class ErrorScreen(Screen):
         box.add_widget(BoxLayout())
         self.retry = BigButton("Try again", kind="ok")
         self.back = BigButton("Back", kind="panel")
-        box.add_widget(_row(self.retry, self.back))
+        self._buttons = BoxLayout(size_hint_y=None, height=dp(80))
+        box.add_widget(self._buttons)
 
     def show(self, title: str, message: str, *, colour: str, can_retry: bool) -> None:
         self.title_label.text = title
@@ -168,7 +169,11 @@ class ErrorScreen(Screen):
         self.message.text = message
         self.detail.text = ""
         self.retry.disabled = not can_retry
-        self.retry.opacity = 1 if can_retry else 0
+        for button in (self.retry, self.back):
+            if button.parent is not None:
+                button.parent.remove_widget(button)
+        self._buttons.clear_widgets()
+        self._buttons.add_widget(_row(self.retry, self.back) if can_retry else _row(self.back))
 
 
 class HistoryScreen(Screen):
