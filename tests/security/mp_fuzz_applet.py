@@ -5,7 +5,8 @@
 Runs COUNT random APDU sequences (structure-aware and raw) against a provisioned and an
 unprovisioned band, over NFC and wired, with a sensor that never sees a finger. Every answer
 must end in a known status word (never 6F00: an exception caught by the applet's last line),
-and the vault files must be byte for byte unchanged. Prints one FAIL line per failure and
+and the vault files must be byte for byte unchanged (a wired, unprovisioned band may only add
+provisioning staging files). Prints one FAIL line per failure and
 "SUMMARY ok=N failures=M". MicroPython-compatible: no f-strings, no typing.
 """
 
@@ -82,6 +83,8 @@ def apdu():
         return rbytes(random.getrandbits(8) % 40)
     if kind == 1:
         return SELECT
+    if kind == 2:  # a provisioning WRITE at offset 0 (staged on a wired, unprovisioned band)
+        return bytes((0x80, 0x50, 1 + random.getrandbits(8) % 5, 0, 6, 0, 0)) + rbytes(4)
     cla = (0x00, 0x80, 0x80, random.getrandbits(8))[random.getrandbits(2)]
     ins = INS[random.getrandbits(8) % len(INS)]
     p1 = (0, 0, 1, 3, 5, random.getrandbits(8))[random.getrandbits(8) % 6]
@@ -95,9 +98,11 @@ def apdu():
     return out
 
 
-def digest(root):
+def digest(root, staging=True):
     h = hashlib.sha256()
     for name in sorted(os.listdir(root)):
+        if not staging and name.startswith("stage"):
+            continue
         h.update(name.encode())
         with open(root + "/" + name, "rb") as f:
             h.update(f.read())
@@ -136,8 +141,13 @@ def main(seed, count, root):
                 bad = "sw %04X for %s" % (sw, cmd.hex())
                 break
             applet.tick()
-        if bad is None and (digest(roots[0]), digest(roots[1])) != before:
+        # only a wired, unprovisioned band may stage provisioning items (valid WRITEs)
+        staging = wired and which == 0
+        if bad is None and (digest(roots[0], not staging), digest(roots[1])) != before:
             bad = "the vault changed"
+        for name in os.listdir(roots[0]):
+            if name.startswith("stage"):
+                os.remove(roots[0] + "/" + name)
         if bad is None:
             ok += 1
         else:
