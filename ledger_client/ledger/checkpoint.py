@@ -85,12 +85,12 @@ class Checkpoint:
         sig_line = sig_block.strip("\n").split("\n")[0].split(" ")
         if len(sig_line) != 3 or sig_line[0] != _DASH or sig_line[1] != origin:
             raise BadCheckpoint("checkpoint text: bad signature line")
-        if not (size_text.isdigit() and time_text.isdigit()):
+        if not all(t.isascii() and t.isdigit() for t in (size_text, time_text)):
             raise BadCheckpoint("checkpoint text: tree size and timestamp must be decimal")
         try:
             root = base64.b64decode(root_text, validate=True)
             sig = base64.b64decode(sig_line[2], validate=True)
-        except binascii.Error:
+        except (binascii.Error, ValueError):  # ValueError: non-ASCII text
             raise BadCheckpoint("checkpoint text: bad base64") from None
         if len(root) != 32 or len(sig) != 4 + 64:
             raise BadCheckpoint("checkpoint text: root must be 32 bytes, signature 4+64")

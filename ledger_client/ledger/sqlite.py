@@ -171,8 +171,12 @@ class SqliteLedger:
                     size = self._push_leaf(frontier, size, hash_leaf(data))
                 self._refuse_bad_signature(pending, len(entries), batch)
                 self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
+            except BaseException as exc:
+                if self._db.in_transaction:  # a failed COMMIT (disk full) has rolled back already
+                    self._db.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise LedgerUnavailable(f"cannot write the ledger {self.path}: {exc}; "
+                                            "nothing was written") from None
                 raise
             first = self._size
             self._frontier, self._size = frontier, size

@@ -265,3 +265,43 @@ def test_two_connections_to_one_file_append_in_turn(tmp_path: Path) -> None:
     first.close()
     second.close()
     assert verify_ledger_file(tmp_path / "l.db").tree_size == 8
+
+
+_FULL_DISK = textwrap.dedent("""
+    import os, resource, signal, sys
+    from ledger_client.ledger import LedgerUnavailable
+    from ledger_client.ledger.sqlite import SqliteLedger
+    from tests.ledger.conformance.actors import Cast
+    from ledger_client.ledger.author import write
+    ledger = SqliteLedger(sys.argv[1])
+    cast = Cast(ledger).setup_all()
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    limit = 512 * 1024
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))  # the disk fills up
+    try:
+        for counter in range(100000):
+            write(ledger, cast.responder, cast.access_body(counter))
+    except LedgerUnavailable as exc:
+        print(ledger.size(), exc)
+""")
+
+
+def test_a_full_disk_is_a_ledger_error_and_leaves_a_verifiable_ledger(tmp_path: Path) -> None:
+    """A failed COMMIT (EFBIG/ENOSPC) must not escape as a raw sqlite3 error."""
+    path = tmp_path / "l.db"
+    result = subprocess.run([sys.executable, "-c", _FULL_DISK, str(path)], cwd=REPO,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    size, message = result.stdout.split(" ", 1)
+    assert int(size) > 5 and "cannot write the ledger" in message
+    assert "nothing was written" in message
+    assert verify_ledger_file(path).tree_size == int(size)
+
+
+@pytest.mark.parametrize("text", [
+    "o\n\u00b2\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n1\n\n\u2014 o " + "A" * 92 + "\n",
+    "o\n1\n" + "\u00e9" * 44 + "\n1\n\n\u2014 o " + "A" * 92 + "\n",
+])
+def test_checkpoint_text_with_non_ascii_is_a_bad_checkpoint(text: str) -> None:
+    with pytest.raises(BadCheckpoint):
+        Checkpoint.from_text(text)
