@@ -67,5 +67,7 @@ def parse_xml(data: bytes) -> ET.Element:
     except expat.ExpatError as exc:
         raise InvalidRecord(f"invalid XML: {expat.ErrorString(exc.code)} "
                             f"at line {exc.lineno}, column {exc.offset}") from None
+    except LookupError as exc:  # expat asks Python's codecs about an unknown declared encoding
+        raise InvalidRecord(f"invalid XML: {exc}") from None
     root = builder.tree.close()
     return root
