@@ -4,8 +4,9 @@ import hashlib
 import os
 
 
-class PowerCut(Exception):
-    """Raised where the power fails: nothing after it runs, no cleanup (unlike OSError)."""
+class PowerCut(BaseException):
+    """Raised where the power fails: nothing after it runs, no cleanup (unlike OSError), and
+    not an Exception, so the applet's last-resort handler cannot swallow it either."""
 
 
 def make_cutting_files(files_cls, budget):
@@ -23,13 +24,20 @@ def make_cutting_files(files_cls, budget):
                 raise PowerCut()
 
         def write(self, path, parts):
+            buf = bytearray(64)
             with open(path, "wb") as f:
                 for part in parts:
-                    if self.left == 0:
-                        f.write(bytes(part)[: len(part) // 2])
+                    pieces = part.chunks(buf) if hasattr(part, "chunks") else (part,)
+                    for piece in pieces:
+                        if self.left == 0:
+                            f.write(bytes(piece)[: len(piece) // 2])
+                            self._spend()
+                        f.write(piece)
                         self._spend()
-                    f.write(part)
-                    self._spend()
+
+        def append(self, path, data, restart):
+            self._spend()
+            files_cls.append(self, path, data, restart)
 
         def rename(self, old, new):
             self._spend()
