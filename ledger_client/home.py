@@ -23,8 +23,8 @@ from enum import Enum
 from pathlib import Path
 
 from ledger_client.crypto import (
-    RecipientKey, SigningKey, Suite, address_bytes, load_key_file, patient_address,
-    save_key_file)
+    RecipientKey, SigningKey, Suite, VerifyKey, address_bytes, load_key_file,
+    patient_address, save_key_file)
 
 __all__ = ["Home", "Role", "Identity", "HomeError", "UnknownIdentity", "IdentityExists",
            "BadName", "HOME_ENV", "DEFAULT_HOME"]
@@ -69,7 +69,6 @@ class Identity:
     @property
     def address(self) -> bytes:
         """A patient's ledger address (any key has one; only patients use it)."""
-        from ledger_client.crypto import VerifyKey
         return address_bytes(patient_address(VerifyKey.from_bytes(self.public_key)))
 
     def to_json(self) -> dict[str, object]:

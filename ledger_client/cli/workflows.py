@@ -35,12 +35,19 @@ def home_options() -> argparse.ArgumentParser:
 
 
 def passphrase_from_env_or_prompt(prompt: str) -> str:
+    """$ICEBAND_PASSPHRASE, else ask on the terminal (twice for a new key)."""
     value = os.environ.get(PASSPHRASE_ENV)
     if value is not None:
         return value
     if not sys.stdin.isatty():
         raise CliError(f"{prompt}: set {PASSPHRASE_ENV} or run in a terminal to be asked")
-    return getpass.getpass(f"{prompt[0].upper()}{prompt[1:]}: ")
+    value = getpass.getpass(f"{prompt[0].upper()}{prompt[1:]}: ")
+    if prompt.startswith("new "):
+        if not value:
+            raise CliError("an empty passphrase would leave the key unprotected")
+        if getpass.getpass("Again, to confirm: ") != value:
+            raise CliError("the two passphrases differ; nothing was created")
+    return value
 
 
 def workspace_from(args: argparse.Namespace):  # type: ignore[no-untyped-def]

@@ -20,14 +20,19 @@ def _ask(passphrase: Passphrase, role: Role, name: str) -> str:
     return passphrase(f"passphrase for {role.value} {name}")
 
 
+def _ask_new(passphrase: Passphrase, role: Role, name: str) -> str:
+    """For a key being created: prompts starting "new " are confirmed by interactive callers."""
+    return passphrase(f"new passphrase for {role.value} {name}")
+
+
 def create_hospital(ws: Workspace, name: str, passphrase: Passphrase) -> Identity:
     """A hospital is a key; patients grant it (no ledger entry of its own)."""
-    return ws.home.create(Role.HOSPITAL, name, _ask(passphrase, Role.HOSPITAL, name))
+    return ws.home.create(Role.HOSPITAL, name, _ask_new(passphrase, Role.HOSPITAL, name))
 
 
 def _create_and_register(ws: Workspace, role: Role, name: str, passphrase: Passphrase,
                          suite: Suite, make_body) -> Identity:  # type: ignore[no-untyped-def]
-    secret = _ask(passphrase, role, name)
+    secret = _ask_new(passphrase, role, name)
     ws.ledger  # fail on an unreachable ledger before creating keys
     identity = ws.home.create(role, name, secret, suite=suite)
     try:
@@ -55,7 +60,7 @@ def create_responder(ws: Workspace, name: str, agency: str, passphrase: Passphra
     """A responder key, registered on the ledger by its agency (the agency's passphrase)."""
     ws.home.identity(Role.AGENCY, agency)
     agency_key = ws.home.signing_key(Role.AGENCY, agency, _ask(passphrase, Role.AGENCY, agency))
-    identity = ws.home.create(Role.RESPONDER, name, _ask(passphrase, Role.RESPONDER, name),
+    identity = ws.home.create(Role.RESPONDER, name, _ask_new(passphrase, Role.RESPONDER, name),
                               agency=agency)
     try:
         write(ws.ledger, agency_key, ResponderRegistered(identity.public_key))

@@ -104,3 +104,19 @@ def test_a_different_ledger_behind_the_home_is_not_trusted(world: Iceband) -> No
     result = world("patient", "create", "mallory")
     assert result.code == 2 and "differs from the one pinned" in result.err
     assert not (world.home / "patients" / "mallory").exists()
+
+
+def test_an_interactive_new_key_asks_twice(world: Iceband, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Typed at a terminal (getpass replaced: there is no terminal in CI)."""
+    monkeypatch.delenv("ICEBAND_PASSPHRASE")
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True, raising=False)
+    answers = iter(["one", "two"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt: next(answers))
+    before = state_of(world.home)
+    result = world("hospital", "create", "general")
+    assert result.code == 2 and "the two passphrases differ" in result.err
+    assert state_of(world.home) == before
+    answers = iter(["same", "same", "same"])
+    assert world("hospital", "create", "general").code == 0
+    monkeypatch.setattr("getpass.getpass", lambda prompt: "same")
+    assert world("grant", "alice", "general").code == 2  # alice's passphrase is another one
