@@ -1,12 +1,18 @@
-"""Bugs the security campaign found and fixed in finished areas, one test each (the fuzz
-targets in fuzzkit/ found them; these pin the exact input)."""
+"""Bugs the security campaign found, now fixed (by this campaign in finished areas, or by
+their owners after an xfail(strict) test here flipped), one test each with the exact input."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import base64
+
+import pytest
+
 from ledger_client.fhir import emergency_view, load_ips
+from ledger_client.ledger.checkpoint import Checkpoint
+from ledger_client.ledger.errors import BadCheckpoint
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "hl7-ips"
 
@@ -69,3 +75,52 @@ def test_xml_declaring_an_unknown_encoding_is_an_invalid_record() -> None:
     assert xml.startswith(b"<?xml") and b'encoding="utf-8"' in xml[:100]
     with pytest.raises(InvalidRecord, match="unknown encoding: utq-8"):
         load_ips(xml.replace(b'encoding="utf-8"', b'encoding="utq-8"', 1))
+
+
+def _checkpoint_text(size: str, root: str) -> str:
+    sig = base64.b64encode(bytes(68)).decode()
+    return f"o\n{size}\n{root}\n1\n\n\u2014 o {sig}\n"
+
+
+def test_checkpoint_with_unicode_digit_is_a_bad_checkpoint() -> None:
+    with pytest.raises(BadCheckpoint):
+        Checkpoint.from_text(_checkpoint_text("\u00b2", base64.b64encode(bytes(32)).decode()))
+
+
+def test_checkpoint_with_non_ascii_root_is_a_bad_checkpoint() -> None:
+    with pytest.raises(BadCheckpoint):
+        Checkpoint.from_text(_checkpoint_text("1", "\u00e9" * 44))
+
+
+
+_FULL_DISK = r"""
+import os, resource, signal, sys
+from ledger_client.crypto import RecipientKey, SigningKey
+from ledger_client.ledger.author import write
+from ledger_client.ledger.entries import HospitalGranted, PatientRegistered
+from ledger_client.ledger.errors import LedgerError
+from ledger_client.ledger.sqlite import SqliteLedger
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (512 * 1024, 512 * 1024))  # the disk fills up
+patient = SigningKey.generate()
+ledger = SqliteLedger(sys.argv[1])
+write(ledger, patient, PatientRegistered(RecipientKey.generate().public_key().to_bytes()))
+try:
+    for _ in range(10000):
+        write(ledger, patient, HospitalGranted(os.urandom(32)))
+except LedgerError as exc:
+    print("LedgerError", ledger.size(), exc)
+except Exception as exc:
+    print(type(exc).__name__, ledger.size(), exc)
+"""
+
+
+def test_ledger_on_a_full_disk_raises_a_ledger_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+    result = subprocess.run([sys.executable, "-c", _FULL_DISK, str(tmp_path / "l.db")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    kind, size, message = result.stdout.split(" ", 2)
+    assert kind == "LedgerError", result.stdout
+    assert int(size) > 1  # some entries fitted before the disk was full

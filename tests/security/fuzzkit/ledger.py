@@ -21,7 +21,7 @@ from ledger_client.ledger.merkle import (
 from . import Outcome, SimpleHarness
 
 __all__ = ["entry_harness", "checkpoint_harness", "inclusion_harness", "consistency_harness",
-           "sample_bodies", "known_checkpoint_digit_bug"]
+           "sample_bodies"]
 
 
 def _key(n: int) -> SigningKey:
@@ -69,14 +69,6 @@ def entry_harness() -> SimpleHarness:
     return SimpleHarness(seeds, check)
 
 
-def known_checkpoint_digit_bug(text: str) -> bool:
-    """Checkpoint.from_text raises ValueError, not BadCheckpoint, on non-ASCII text where it
-    wants digits or base64 ('\u00b2' passes str.isdigit(), then int() raises; base64 raises on
-    non-ASCII). Pinned by tests/security/test_known_bugs.py (xfail, strict); this exclusion
-    goes when those tests flip."""
-    return not text.isascii()
-
-
 def checkpoint_harness() -> SimpleHarness:
     signer = _key(2)
     public = signer.verify_key.to_bytes()
@@ -94,10 +86,6 @@ def checkpoint_harness() -> SimpleHarness:
             cp.verify(public)
         except BadCheckpoint:
             return "rejected"
-        except ValueError:
-            if known_checkpoint_digit_bug(text):
-                return "rejected"
-            raise
         assert cp in genuine, f"a forged checkpoint verifies: {cp}"
         return "accepted"
     return SimpleHarness(seeds, check)
