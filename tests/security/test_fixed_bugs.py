@@ -68,8 +68,6 @@ def test_first_poll_after_the_finger_window_gets_no_finger(tmp_path) -> None:  #
 def test_xml_declaring_an_unknown_encoding_is_an_invalid_record() -> None:
     """expat looks a declared encoding up in Python's codecs; LookupError escaped load_ips
     (found by benchmarks/fuzz.py, fhir-document input 52813: 'utf-8' mutated to 'utq-8')."""
-    import pytest
-
     from ledger_client.fhir import InvalidRecord
     xml = (VECTORS / "IPS-bundle-01.xml").read_bytes()
     assert xml.startswith(b"<?xml") and b'encoding="utf-8"' in xml[:100]
