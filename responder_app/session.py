@@ -98,7 +98,8 @@ class ResponderSession:
         self.facts: PublicFacts | None = None
         self._payload: EmergencyPayload | None = None
         self._release: ReleaseResult | None = None
-        self._released_at_ms = 0
+        self._event: AccessEvent | None = None
+        self._logged_index: int | None = None
 
     # --- step 1: which band is this ---------------------------------------------------------
 
@@ -168,7 +169,13 @@ class ResponderSession:
                                    f"after {last}): a replayed release or a cloned band")
         self._outbox.remember_counter(facts.device_id, result.counter)
         self._payload, self._release = payload, result
-        self._released_at_ms = int(self._clock() * 1000)
+        # The key is out: log the access now, whatever happens to the record afterwards
+        # (tampered, store away, app closed). Queued first, so it is sent exactly once.
+        self._event = AccessEvent(new_event_id(), facts.patient_address, facts.device_id,
+                                  result.counter, int(self._clock() * 1000),
+                                  offline=self._ledger is None)
+        self._outbox.add(self._event)
+        self._logged_index = self._send_outbox(self._event)
 
     def _last_counter(self, device_id: bytes) -> int:
         last = self._outbox.last_counter(device_id)
@@ -185,8 +192,8 @@ class ResponderSession:
     # --- step 3: the record -------------------------------------------------------------------
 
     def read_record(self) -> Outcome:
-        facts, payload, release = self._need_facts(), self._payload, self._release
-        if payload is None or release is None:
+        facts, payload, event = self._need_facts(), self._payload, self._event
+        if payload is None or event is None:
             raise e.SessionError("no successful release in this session")
         notes: list[str] = []
         view: EmergencyView | None = None
@@ -205,10 +212,7 @@ class ResponderSession:
         offline = view is None
         if view is None:
             view = self._offline_summary(facts)
-        event = AccessEvent(new_event_id(), facts.patient_address, facts.device_id,
-                            release.counter, self._released_at_ms, offline)
-        self._outbox.add(event)
-        logged = self._send_outbox(event)
+        logged = self._logged_index
         if logged is None:
             notes.append("the access is queued on this tablet and will be logged when the "
                          "network returns")
@@ -292,6 +296,7 @@ class ResponderSession:
         """Forgets the emergency key, the device secret and the release; releases the band."""
         self._payload = None
         self._release = None
+        self._event = None
         if self._ledger is not None:
             self._ledger.close()
             self._ledger = None
