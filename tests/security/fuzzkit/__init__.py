@@ -91,6 +91,8 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
            "firmware/serial_link.py FrameReader (USB-serial provisioning frames)"),
     Target("pn532-into-firmware", "fw_links", "pn532_target_harness", 600, 300,
            "firmware/drivers/pn532_target.py Pn532Target (chip frames from a hostile PN532)"),
+    Target("cli-arguments", "cli", "cli_harness", 64, 100,
+           "iceband command lines (record, identities, grant, device, audit, ledger)"),
     Target("serial-frames-into-app", "app", "serial_harness", 2200, 400,
            "responder_app.transport_serial.FrameDecoder"),
     Target("band-answers-into-app", "app", "band_answer_harness", 1200, 400,
