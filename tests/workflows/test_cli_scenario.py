@@ -154,3 +154,25 @@ def test_ledger_verify_dispatches_a_chain_url_to_the_evm_replay(iceband: Iceband
     assert "verified 1 / 1 blocks" in result.err
     unknown = iceband("ledger", "verify", "--ledger", "ftp://x")
     assert unknown.code == 2 and "not 'ftp://x'" in unknown.err
+
+
+def test_a_saved_checkpoint_proves_nothing_was_rewritten_later(
+        iceband: Iceband, ips_file: Path, tmp_path: Path) -> None:
+    build_world(iceband, ips_file)
+    saved = tmp_path / "checkpoint.txt"
+    saved.write_text(iceband.ok("ledger", "checkpoint"))
+    iceband.ok("revoke", "alice", "st-mary")
+    assert "nothing was rewritten" in iceband.ok("ledger", "consistency", str(saved))
+    lines = saved.read_text().split("\n")
+    lines[1] = str(int(lines[1]) - 1)      # a checkpoint the ledger never signed
+    forged = tmp_path / "forged.txt"
+    forged.write_text("\n".join(lines))
+    result = iceband("ledger", "consistency", str(forged))
+    assert result.code == 4 and "signature does not verify" in result.err
+    # Tree nodes lost or altered: the ledger can no longer prove it extends the checkpoint.
+    db = sqlite3.connect(iceband.home / "ledger.db")
+    db.execute("UPDATE nodes SET hash = zeroblob(32)")
+    db.commit()
+    db.close()
+    broken = iceband("ledger", "consistency", str(saved))
+    assert broken.code == 4
