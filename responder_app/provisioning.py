@@ -12,31 +12,36 @@ from typing import Callable
 
 from .device import BandDevice
 from .errors import ApduError, ProtocolError, StatusWord
-from .protocol import AID, BandProtocol, parse_tlvs
+from .protocol import BandProtocol, parse_tlvs
 
 __all__ = ["provision_band", "ITEM_DEVICE_ID", "ITEM_ADDRESS", "ITEM_BLOB", "ITEM_SECRET",
            "ITEM_SUMMARY"]
 
 ITEM_DEVICE_ID, ITEM_ADDRESS, ITEM_BLOB, ITEM_SECRET, ITEM_SUMMARY = 1, 2, 3, 4, 5
 _CHUNK = 240
+_CLA = 0x80
+_ENROLL_BEGIN, _ENROLL_POLL, _WRITE, _COMMIT = 0x40, 0x41, 0x50, 0x52
+_TAG_PRESS = 0x8A
+_ENROLL_PROGRESS = (StatusWord.WAITING_FOR_FINGER, StatusWord.CAPTURING, StatusWord.MATCHING,
+                    StatusWord.LIFT_FINGER)
 
 
 def _enroll(protocol: BandProtocol, press: Callable[[int], None], lift: Callable[[], None],
             deadline_s: float) -> None:
-    protocol.check(*protocol.send(0x80, 0x40))
+    protocol.check(*protocol.send(_CLA, _ENROLL_BEGIN))
     give_up = time.monotonic() + deadline_s
     pressed: set[int] = set()
     while time.monotonic() < give_up:
-        body, sw = protocol.send(0x80, 0x41, le=256)
+        body, sw = protocol.send(_CLA, _ENROLL_POLL, le=256)
         if sw == StatusWord.OK:
             return
-        if sw not in (0x6202, 0x6203, 0x6204, 0x6205):
+        if sw not in _ENROLL_PROGRESS:
             raise ApduError(sw, body)
-        which = parse_tlvs(body).get(0x8A, b"\x01")[0]
-        if sw == 0x6202 and which not in pressed:
+        which = parse_tlvs(body).get(_TAG_PRESS, b"\x01")[0]
+        if sw == StatusWord.WAITING_FOR_FINGER and which not in pressed:
             pressed.add(which)
             press(which)
-        elif sw == 0x6205:
+        elif sw == StatusWord.LIFT_FINGER:
             lift()
     raise ProtocolError("enrolment did not finish in time")
 
@@ -46,13 +51,13 @@ def provision_band(device: BandDevice, *, device_id: bytes, address: bytes, secr
                    lift: Callable[[], None], deadline_s: float = 60.0) -> None:
     """Raises `ApduError` if the band refuses (e.g. 6985: already provisioned)."""
     protocol = BandProtocol(device)
-    protocol.check(*protocol.send(0x00, 0xA4, 0x04, 0x00, AID, le=256))
+    protocol.select()
     _enroll(protocol, press, lift, deadline_s)
     for item, value in ((ITEM_DEVICE_ID, device_id), (ITEM_ADDRESS, address),
                         (ITEM_SECRET, secret), (ITEM_BLOB, sealed_blob),
                         (ITEM_SUMMARY, sealed_summary)):
         for offset in range(0, len(value), _CHUNK):
             chunk = value[offset:offset + _CHUNK]
-            protocol.check(*protocol.send(0x80, 0x50, item, 0x00,
+            protocol.check(*protocol.send(_CLA, _WRITE, item, 0x00,
                                         offset.to_bytes(2, "big") + chunk))
-    protocol.check(*protocol.send(0x80, 0x52))
+    protocol.check(*protocol.send(_CLA, _COMMIT))
