@@ -64,19 +64,27 @@ class SqliteLedger:
         self._create = create
         # Batches of >= 256 entries check signatures on this many processes (1: inline).
         self._signatures = SignaturePool(signature_workers)
-        self.public_key = self._init_meta()
         self._size = 0
         self._frontier: list[tuple[int, bytes]] = []  # (level, hash) of the right edge
-        self._refresh()
+        try:
+            self.public_key = self._init_meta()
+            self._refresh()
+        except (LedgerError, sqlite3.Error) as exc:
+            self._db.close()
+            if isinstance(exc, LedgerError):
+                raise
+            raise LedgerUnavailable(f"cannot read ledger {self.path}: {exc}") from None
 
     # --- setup -------------------------------------------------------------------------
     def _init_meta(self) -> bytes:
         stored = {bytes(name).decode(errors="replace"): value
                   for name, value in self._db.execute("SELECT name, value FROM meta")}
         if stored:
-            if int(stored.get("schema_version", b"0")) != SCHEMA_VERSION:
-                raise LedgerError(f"{self.path}: unsupported ledger schema version")
-            public = bytes(stored["public_key"])
+            if stored.get("schema_version") != str(SCHEMA_VERSION).encode():
+                raise LedgerError(f"{self.path}: unsupported or damaged ledger schema version")
+            public = bytes(stored.get("public_key", b""))
+            if len(public) != 32:
+                raise LedgerError(f"{self.path}: the ledger's public key is missing or damaged")
             if self._key is not None and self._key.verify_key.to_bytes() != public:
                 raise LedgerError(f"{self.path}: the given key is not this ledger's key")
             return public

@@ -305,3 +305,26 @@ def test_a_full_disk_is_a_ledger_error_and_leaves_a_verifiable_ledger(tmp_path: 
 def test_checkpoint_text_with_non_ascii_is_a_bad_checkpoint(text: str) -> None:
     with pytest.raises(BadCheckpoint):
         Checkpoint.from_text(text)
+
+
+def test_opening_a_damaged_or_foreign_file_is_a_clear_error(tmp_path: Path) -> None:
+    from ledger_client.ledger import LedgerError
+
+    (tmp_path / "junk.db").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(LedgerUnavailable, match="cannot open ledger"):
+        SqliteLedger(tmp_path / "junk.db")
+    ledger, _ = populated(tmp_path / "l.db", accesses=1)
+    ledger.close()
+    for sql, message in (("UPDATE meta SET value = x'39' WHERE name = 'schema_version'", "schema"),
+                         ("DELETE FROM meta WHERE name = 'public_key'", "public key")):
+        copy = tmp_path / "copy.db"
+        copy.write_bytes((tmp_path / "l.db").read_bytes())
+        db = sqlite3.connect(copy)
+        db.execute(sql.replace("'schema_version'", "x'736368656d615f76657273696f6e'")
+                      .replace("'public_key'", "x'7075626c69635f6b6579'"))
+        db.commit()
+        db.close()
+        with pytest.raises(LedgerError, match=message):
+            SqliteLedger(copy)
+    with pytest.raises(LedgerError, match="not this ledger's key"):
+        SqliteLedger(tmp_path / "l.db", signing_key=SigningKey.generate())
