@@ -14,6 +14,11 @@ from release import Clock, Release
 from drivers.r30x import SensorError
 from vault import VaultError
 
+TYPE_CHECKING = False  # mypy reads the block below; MicroPython never runs it
+if TYPE_CHECKING:
+    from fwtypes import Sensor, Ticks
+    from vault import Vault
+
 __all__ = ["Applet"]
 
 # Numbers only the applet uses (docs/protocol.md section 2); private consts cost no RAM.
@@ -58,7 +63,7 @@ _ITEM_SIZES = {_ITEM_DEVICE_ID: _DEVICE_ID_LEN, _ITEM_ADDRESS: _ADDRESS_LEN,
 
 
 class Applet:
-    def __init__(self, vault, sensor, ticks) -> None:
+    def __init__(self, vault: "Vault", sensor: "Sensor", ticks: "Ticks") -> None:
         self._vault = vault
         self.lock = Clock(vault, ticks)
         self._release = Release(vault, sensor, ticks, self.lock)

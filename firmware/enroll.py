@@ -6,6 +6,10 @@ import proto
 from drivers.r30x import COMBINE_FAILED, NO_FINGER, OK, SensorError
 from release import ring
 
+TYPE_CHECKING = False  # mypy reads the block below; MicroPython never runs it
+if TYPE_CHECKING:
+    from fwtypes import Sensor, Ticks
+
 __all__ = ["Enroll"]
 
 _IDLE = const(0)
@@ -19,12 +23,12 @@ PAGE = const(0)
 class Enroll:
     """State of one enrolment; `poll()` returns (status word, body)."""
 
-    def __init__(self, sensor, ticks) -> None:
+    def __init__(self, sensor: "Sensor", ticks: "Ticks") -> None:
         self._sensor = sensor
         self._ticks = ticks
         self._phase = _IDLE
         self._press = 1
-        self._deadline = 0
+        self._deadline = ticks.ticks_ms()
         self.enrolled = False
 
     @property
@@ -52,17 +56,17 @@ class Enroll:
     def _expired(self) -> bool:
         return self._ticks.ticks_diff(self._deadline, self._ticks.ticks_ms()) <= 0
 
-    def _progress(self, sw: int):
+    def _progress(self, sw: int) -> "tuple[int, bytes]":
         return sw, bytes((proto.TAG_PRESS, 1, self._press))
 
-    def poll(self):
+    def poll(self) -> "tuple[int, bytes]":
         try:
             return self._step()
         except SensorError:
             self.end()
             return proto.SW_SENSOR_ERROR, b""
 
-    def _step(self):
+    def _step(self) -> "tuple[int, bytes]":
         sensor = self._sensor
         phase = self._phase
         if phase == _WAIT:

@@ -5,6 +5,11 @@ No APDU can reach this; nothing but a hand on the band erases it.
 
 from micropython import const
 
+TYPE_CHECKING = False  # mypy reads the block below; MicroPython never runs it
+if TYPE_CHECKING:
+    from fwtypes import InputPin, Sensor, Ticks
+    from vault import Vault
+
 __all__ = ["button_held", "button_at_boot", "factory_reset", "NOT_PRESSED", "SHORT_PRESS",
            "HELD"]
 
@@ -14,7 +19,7 @@ SHORT_PRESS = const(1)  # pressed at boot, released before the hold time: mainte
 HELD = const(2)  # held for the whole hold time: factory reset
 
 
-def button_held(pin, clock, hold_ms: int) -> bool:
+def button_held(pin: "InputPin", clock: "Ticks", hold_ms: int) -> bool:
     """True when the active-low button reads pressed for the whole of `hold_ms`."""
     start = clock.ticks_ms()
     while clock.ticks_diff(clock.ticks_ms(), start) < hold_ms:
@@ -24,14 +29,14 @@ def button_held(pin, clock, hold_ms: int) -> bool:
     return not pin.value()
 
 
-def button_at_boot(pin, clock, hold_ms: int) -> int:
+def button_at_boot(pin: "InputPin", clock: "Ticks", hold_ms: int) -> int:
     """NOT_PRESSED, SHORT_PRESS or HELD (active low)."""
     if pin.value():
         return NOT_PRESSED
     return HELD if button_held(pin, clock, hold_ms) else SHORT_PRESS
 
 
-def factory_reset(vault, sensor) -> bool:
+def factory_reset(vault: "Vault", sensor: "Sensor") -> bool:
     """Erases the vault, then the sensor's templates; False if the sensor did not answer (the
     vault is erased anyway: an unprovisioned band ignores any template left on the sensor,
     since enrolment empties the library first)."""

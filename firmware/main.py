@@ -18,22 +18,32 @@ from factory import HELD, SHORT_PRESS, button_at_boot, factory_reset
 from serial_link import FrameReader, StdioPort, encode
 from vault import Vault
 
+TYPE_CHECKING = False  # mypy reads the block below; MicroPython never runs it
+if TYPE_CHECKING:
+    from fwtypes import Stream
+
 VAULT_DIR = "iceband"
 _REARM_MS = 1000
 
 
-def log(message):
-    print("iceband:", message)
+_quiet = False  # on the ESP32, stdout is the framed USB link once the loop runs
 
 
-def open_usb():
+def log(message: str) -> None:
+    if not _quiet:
+        print("iceband:", message)
+
+
+def open_usb() -> "Stream":
+    global _quiet
     if sys.platform == "esp32":  # UART0 is the REPL's: speak frames on stdin/stdout
         micropython.kbd_intr(-1)
+        _quiet = True
         return StdioPort()
     return machine.UART(board.USB_UART, board.USB_BAUD, timeout=0)
 
 
-def main():
+def main() -> None:
     sensor = R30x(machine.UART(board.SENSOR_UART, board.SENSOR_BAUD, timeout=0), time)
     vault = Vault(VAULT_DIR)
     button = machine.Pin(board.RESET_BUTTON, machine.Pin.IN, machine.Pin.PULL_UP)
@@ -49,7 +59,7 @@ def main():
         log("sensor silent")  # releases will answer 6400 until it answers
     applet = Applet(vault, sensor, time)
     usb = FrameReader(open_usb(), time)
-    usb_port = usb._port
+    usb_port = usb.port
     nfc = Pn532Target(machine.UART(board.NFC_UART, board.NFC_BAUD, timeout=0), time)
     nfc_ready = False
     retry_at = time.ticks_ms()

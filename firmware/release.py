@@ -12,6 +12,11 @@ from drivers.r30x import NOT_FOUND, OK, SensorError
 from hmac_sha256 import hmac_sha256
 from vault import VaultError
 
+TYPE_CHECKING = False  # mypy reads the block below; MicroPython never runs it
+if TYPE_CHECKING:
+    from fwtypes import Sensor, Ticks
+    from vault import Vault
+
 __all__ = ["Release", "Clock", "ring"]
 
 _IDLE = const(0)
@@ -21,7 +26,7 @@ _FEATURES = const(3)
 _PERSIST_EVERY_MS = const(30000)
 
 
-def ring(sensor, mode: int) -> None:
+def ring(sensor: "Sensor", mode: int) -> None:
     """Best effort: sensors without a ring LED (R307) refuse it, and a silent sensor is
     reported by the capture step, not here."""
     try:
@@ -33,7 +38,7 @@ def ring(sensor, mode: int) -> None:
 class Clock:
     """Lockout seconds left, counted on the monotonic clock from the last persisted value."""
 
-    def __init__(self, vault, ticks) -> None:
+    def __init__(self, vault: "Vault", ticks: "Ticks") -> None:
         self._vault = vault
         self._ticks = ticks
         self._mark = ticks.ticks_ms()
@@ -60,14 +65,14 @@ class Clock:
 class Release:
     """State of one release wait; `poll()` returns (status word, body)."""
 
-    def __init__(self, vault, sensor, ticks, lock: Clock) -> None:
+    def __init__(self, vault: "Vault", sensor: "Sensor", ticks: "Ticks", lock: Clock) -> None:
         self._vault = vault
         self._sensor = sensor
         self._ticks = ticks
         self._lock = lock
         self._phase = _IDLE
         self._challenge = b""
-        self._deadline = 0
+        self._deadline = ticks.ticks_ms()
         self._ring_lit = False
 
     @property
@@ -88,7 +93,7 @@ class Release:
     def _expired(self) -> bool:
         return self._ticks.ticks_diff(self._deadline, self._ticks.ticks_ms()) <= 0
 
-    def poll(self):
+    def poll(self) -> "tuple[int, bytes]":
         try:
             return self._step()
         except SensorError:
@@ -98,7 +103,7 @@ class Release:
             self.end()
             return proto.SW_MEMORY_FAILURE, b""
 
-    def _step(self):
+    def _step(self) -> "tuple[int, bytes]":
         # The window bounds every step, not only the empty-sensor ones: a POLL held back past
         # it (a relay, a stalled reader) must not start a capture or a match.
         if self._expired():
@@ -121,7 +126,7 @@ class Release:
             return proto.SW_WAIT_FINGER, b""
         return self._match()
 
-    def _match(self):
+    def _match(self) -> "tuple[int, bytes]":
         vault = self._vault
         failures = min(vault.failures + 1, lockout.FAILURES_MAX)
         vault.save_counters(vault.release_counter, failures, lockout.delay_after(failures))

@@ -8,13 +8,17 @@ once. The port is any object with any(), readinto() and write(): a machine.UART,
 
 from micropython import const
 
+TYPE_CHECKING = False  # mypy reads the block below; MicroPython never runs it
+if TYPE_CHECKING:
+    from fwtypes import Stream, Ticks
+
 __all__ = ["crc16", "encode", "FrameReader", "StdioPort", "MAX_PAYLOAD"]
 
 MAX_PAYLOAD = const(1024)
 _FRAME_MS = const(500)
 
 
-def crc16(data, crc: int = 0xFFFF) -> int:
+def crc16(data: "bytes | bytearray | memoryview", crc: int = 0xFFFF) -> int:
     """CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF); check value of b"123456789" is 0x29B1."""
     for byte in data:
         crc ^= byte << 8
@@ -24,7 +28,7 @@ def crc16(data, crc: int = 0xFFFF) -> int:
     return crc
 
 
-def encode(payload) -> bytes:
+def encode(payload: "bytes | bytearray | memoryview") -> bytes:
     n = len(payload)
     head = bytes((0x49, 0x42, n >> 8, n & 0xFF))
     crc = crc16(payload, crc16(head[2:]))
@@ -34,13 +38,13 @@ def encode(payload) -> bytes:
 class FrameReader:
     """Collects one frame at a time from `port`; `poll()` returns a payload view or None."""
 
-    def __init__(self, port, clock) -> None:
-        self._port = port
+    def __init__(self, port: "Stream", clock: "Ticks") -> None:
+        self.port = port
         self._clock = clock
         self._buf = bytearray(MAX_PAYLOAD + 6)
         self._view = memoryview(self._buf)
         self._have = 0
-        self._since = 0
+        self._since = clock.ticks_ms()
         self.dropped = 0  # frames dropped (bad CRC, too long, incomplete): for diagnostics
 
     def _drop(self, count: int) -> None:
@@ -51,8 +55,8 @@ class FrameReader:
         self._have = max(0, left)
         self._since = self._clock.ticks_ms()
 
-    def poll(self):
-        port = self._port
+    def poll(self) -> "bytes | None":
+        port = self.port
         if self._have < len(self._buf) and port.any():
             if not self._have:
                 self._since = self._clock.ticks_ms()
@@ -102,7 +106,7 @@ class StdioPort:
     def any(self) -> int:
         return 1 if self._poll.poll(0) else 0
 
-    def readinto(self, view) -> int:
+    def readinto(self, view: memoryview) -> int:
         n = 0
         while n < len(view) and self._poll.poll(0):
             got = self._in.readinto(view[n: n + 1])
@@ -111,5 +115,5 @@ class StdioPort:
             n += got
         return n
 
-    def write(self, data) -> int:
+    def write(self, data: "bytes | bytearray | memoryview") -> int:
         return self._out.write(data)

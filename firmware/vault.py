@@ -10,6 +10,10 @@ import os
 
 from micropython import const
 
+TYPE_CHECKING = False  # mypy reads the block below; MicroPython never runs it
+if TYPE_CHECKING:
+    from typing import BinaryIO, Iterator
+
 __all__ = ["Vault", "VaultError", "Files", "Source", "STAGE_ITEMS"]
 
 _PROV_MAGIC = b"IBP1"
@@ -30,7 +34,7 @@ class Source:
     def __len__(self) -> int:
         return self.size
 
-    def chunks(self, buf: bytearray):
+    def chunks(self, buf: bytearray) -> "Iterator[memoryview]":
         """Yields views of `buf` filled from the file, in order."""
         view = memoryview(buf)
         left = self.size
@@ -77,12 +81,12 @@ class Files:
         except OSError:
             pass
 
-    def append(self, path: str, data: bytes, restart: bool) -> None:
+    def append(self, path: str, data: "bytes | memoryview", restart: bool) -> None:
         """Staging only: nothing depends on it until COMMIT copies it."""
         with open(path, "wb" if restart else "ab") as f:
             f.write(data)
 
-    def open_read(self, path: str):
+    def open_read(self, path: str) -> "BinaryIO | None":
         try:
             return open(path, "rb")
         except OSError:
@@ -208,7 +212,7 @@ class Vault:
         self.failures = body[8]
         self.lockout_s = lockout_s
 
-    def stage(self, item: int, offset: int, data: bytes) -> None:
+    def stage(self, item: int, offset: int, data: "bytes | memoryview") -> None:
         """Appends a WRITE chunk to the item's staging file (offset 0 restarts it)."""
         try:
             self._files.append(self._stage_path(item), data, offset == 0)
@@ -235,7 +239,7 @@ class Vault:
                        self.staged_source(5) if self.staged.get(5) else b"")
 
     def provision(self, device_id: bytes, address: bytes, secret: bytes,
-                  blob, summary) -> None:
+                  blob: "bytes | Source", summary: "bytes | Source") -> None:
         """Writes the provisioned state in one switch; counters are zeroed first.
         `blob` and `summary` are bytes or a Source (staged file)."""
         if len(device_id) != 16 or len(address) != 20 or len(secret) != 32:

@@ -9,6 +9,10 @@ that must come at once (ACK, TgSetData's status) have deadlines; a silent chip r
 
 from micropython import const
 
+TYPE_CHECKING = False  # mypy reads the block below; MicroPython never runs it
+if TYPE_CHECKING:
+    from fwtypes import Stream, Ticks
+
 __all__ = ["Pn532Target", "Pn532Error", "encode", "FrameParser", "ACK",
            "NONE", "ACTIVATED", "APDU", "RELEASED"]
 
@@ -39,7 +43,7 @@ class Pn532Error(OSError):
     """The PN532 did not answer in time or sent a malformed frame."""
 
 
-def encode(command: int, data: bytes) -> bytes:
+def encode(command: int, data: "bytes | bytearray | memoryview") -> bytes:
     """A normal information frame host -> chip."""
     length = len(data) + 2
     total = _TFI_HOST + command
@@ -52,7 +56,7 @@ def encode(command: int, data: bytes) -> bytes:
 class FrameParser:
     """Collects chip frames from the UART into a buffer allocated once."""
 
-    def __init__(self, uart) -> None:
+    def __init__(self, uart: "Stream") -> None:
         self._uart = uart
         self._buf = bytearray(272)
         self._view = memoryview(self._buf)
@@ -64,7 +68,7 @@ class FrameParser:
             self._buf[:left] = self._view[count: self._have]
         self._have = max(0, left)
 
-    def take(self):
+    def take(self) -> "bytes | None":
         """The next complete frame: ACK as b"", an information frame as (command, data)
         bytes after TFI, or None when incomplete. Garbage before a frame is skipped."""
         uart = self._uart
@@ -101,13 +105,13 @@ class FrameParser:
 class Pn532Target:
     """The chip as the band's card: wake, arm, then a loop of APDUs until released."""
 
-    def __init__(self, uart, clock) -> None:
+    def __init__(self, uart: "Stream", clock: "Ticks") -> None:
         self._uart = uart
         self._clock = clock
         self._parser = FrameParser(uart)
         self._expect = 0  # the response code poll() waits for (0: nothing outstanding)
 
-    def _wait(self, timeout_ms: int):
+    def _wait(self, timeout_ms: int) -> bytes:
         clock = self._clock
         deadline = clock.ticks_add(clock.ticks_ms(), timeout_ms)
         while True:
@@ -118,12 +122,12 @@ class Pn532Target:
                 raise Pn532Error("PN532 timeout")
             clock.sleep_ms(1)
 
-    def _send(self, command: int, data: bytes) -> None:
+    def _send(self, command: int, data: "bytes | bytearray | memoryview") -> None:
         self._uart.write(encode(command, data))
         if self._wait(_ACK_MS) != b"":
             raise Pn532Error("PN532 sent no ACK")
 
-    def _call(self, command: int, data: bytes) -> bytes:
+    def _call(self, command: int, data: "bytes | bytearray | memoryview") -> bytes:
         self._send(command, data)
         frame = self._wait(_ANSWER_MS)
         if not frame or frame[0] != command + 1:
@@ -145,13 +149,13 @@ class Pn532Target:
         self._send(_TG_GET_DATA, b"")
         self._expect = _TG_GET_DATA + 1
 
-    def respond(self, rapdu) -> bool:
+    def respond(self, rapdu: "bytes | bytearray | memoryview") -> bool:
         """TgSetData; False when the reader has gone (the card was released)."""
         self._expect = 0
         status = self._call(_TG_SET_DATA, rapdu)
         return bool(status) and not status[0] & 0x3F  # bits 6-7: MI, NAD flags
 
-    def poll(self):
+    def poll(self) -> "tuple[int, bytes]":
         """(event, apdu): NONE while waiting, ACTIVATED, APDU with the C-APDU, or RELEASED."""
         if not self._expect:
             return NONE, b""

@@ -7,6 +7,10 @@ stops answering raises `SensorError`, never hangs.
 
 from micropython import const
 
+TYPE_CHECKING = False  # mypy reads the block below; MicroPython never runs it
+if TYPE_CHECKING:
+    from fwtypes import Stream, Ticks, TicksMs
+
 __all__ = ["R30x", "SensorError", "encode", "FrameReader",
            "OK", "NO_FINGER", "NOT_FOUND", "COMBINE_FAILED"]
 
@@ -66,13 +70,13 @@ def encode(out: bytearray, address: int, pid: int, payload: bytes) -> int:
 class FrameReader:
     """Reads one packet from the UART into a buffer allocated once, with a deadline."""
 
-    def __init__(self, uart, clock, size: int = 64) -> None:
+    def __init__(self, uart: "Stream", clock: "Ticks", size: int = 64) -> None:
         self._uart = uart
         self._clock = clock
         self.buf = bytearray(size)
         self._view = memoryview(self.buf)
 
-    def _fill(self, start: int, end: int, deadline: int) -> None:
+    def _fill(self, start: int, end: int, deadline: "TicksMs") -> None:
         clock = self._clock
         got = start
         while got < end:
@@ -113,7 +117,7 @@ class FrameReader:
 class R30x:
     """The instructions the band uses. Methods return the confirmation code."""
 
-    def __init__(self, uart, clock, address: int = 0xFFFFFFFF,
+    def __init__(self, uart: "Stream", clock: "Ticks", address: int = 0xFFFFFFFF,
                  password: int = 0, capacity: int = 200) -> None:
         self._uart = uart
         self._address = address

@@ -45,7 +45,8 @@ def esp32_typeshed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _mypy(typeshed: Path, cache: Path, *paths: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "mypy", "--custom-typeshed-dir", str(typeshed), "--no-site-packages",
-         "--explicit-package-bases", "--check-untyped-defs", "--warn-unused-ignores",
+         "--explicit-package-bases", "--check-untyped-defs", "--disallow-untyped-defs",
+         "--disallow-incomplete-defs", "--warn-unused-ignores",
          "--cache-dir", str(cache), *paths], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
