@@ -104,7 +104,7 @@ def test_swapped_blob_in_the_store_folder_is_refused(scene: Scene) -> None:
     with pytest.raises(e.RecordTampered):
         session.read_record()
     session.close()
-    assert scene.accesses() == []
+    assert len(scene.accesses()) == 1  # refused, but the key was released: logged (f37f285)
 
 
 class LyingStore:
@@ -132,7 +132,7 @@ def test_lying_store_serving_another_ciphertext_is_refused_by_the_ledger_hash(sc
     with pytest.raises(e.RecordTampered, match="hash differs from the ledger"):
         session.read_record()
     session.close()
-    assert scene.accesses() == []
+    assert len(scene.accesses()) == 1  # refused, but the key was released: logged (f37f285)
 
 
 def test_forked_ledger_is_detected_by_the_patients_audit(tmp_path: Path) -> None:
