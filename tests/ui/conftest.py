@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -52,6 +53,19 @@ def x_display(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+SCENARIOS = ("match", "wrong", "revoked", "tampered", "offline", "no_reader", "radio")
+
+
+@pytest.fixture(scope="session")
+def scenario_runs(x_display: dict[str, str],
+                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Future[Any]]]:
+    """Starts every scenario's app at once, three at a time: each mostly waits for its own
+    window and band, so together they take a fraction of one after the other."""
+    folder = tmp_path_factory.mktemp("ui-results")
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        yield {name: pool.submit(run_scenario, x_display, name, folder) for name in SCENARIOS}
 
 
 def run_scenario(env: dict[str, str], name: str, tmp_path: Path) -> dict[str, Any]:

@@ -3,12 +3,14 @@ process, and keep a screenshot of each screen under test-output/screenshots/."""
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
 
-from .conftest import run_scenario
+from .conftest import SCENARIOS
 
 pytestmark = pytest.mark.ui
 
@@ -26,18 +28,22 @@ DANGER = (204, 20, 20)    # COLORS["danger"] in 8-bit
 WARNING = (242, 140, 13)  # COLORS["warning"]
 
 
-@pytest.mark.parametrize("name, expected_shots", [
-    ("match", ["signin-error", "ready", "band-found", "finger", "record", "history"]),
-    ("wrong", ["wrong-finger", "locked-out"]),
-    ("revoked", ["revoked"]),
-    ("tampered", ["tampered"]),
-    ("offline", ["record-offline", "ready-offline", "history-synced"]),
-    ("no_reader", ["no-reader"]),
-    ("radio", ["record"]),
-])
-def test_scenario(x_display: dict[str, str], tmp_path: Path, name: str,
+# The screenshots each scenario must leave, in order.
+EXPECTED = {
+    "match": ["signin-error", "ready", "band-found", "finger", "record", "history"],
+    "wrong": ["wrong-finger", "locked-out"],
+    "revoked": ["revoked"],
+    "tampered": ["tampered"],
+    "offline": ["record-offline", "ready-offline", "history-synced"],
+    "no_reader": ["no-reader"],
+    "radio": ["record"],
+}
+
+
+@pytest.mark.parametrize("name, expected_shots", list(EXPECTED.items()))
+def test_scenario(scenario_runs: dict[str, Future[Any]], name: str,
                   expected_shots: list[str]) -> None:
-    data = run_scenario(x_display, name, tmp_path)
+    data = scenario_runs[name].result(timeout=300)
     assert [Path(p).stem for p in data["shots"]] == [f"{name}-{s}" for s in expected_shots]
     for path in data["shots"]:
         assert Path(path).stat().st_size > 5000
@@ -49,3 +55,7 @@ def test_scenario(x_display: dict[str, str], tmp_path: Path, name: str,
         assert _colour_share(shots[expected_shots[0]], DANGER) > 0.01
     if name == "offline":
         assert _colour_share(shots["record-offline"], WARNING) > 0.01
+
+
+def test_every_scenario_that_runs_is_checked() -> None:
+    assert list(EXPECTED) == list(SCENARIOS)
