@@ -28,6 +28,14 @@ log = logging.getLogger(__name__)
 # nfcpy's Type4TagCommandError errno values that mean "the band is no longer answering".
 _TIMEOUTS = {nfc.tag.TIMEOUT_ERROR}
 
+# What a serial reader raises when it goes away: pyserial's errors are OSErrors, but a tty
+# whose other end closed makes termios itself fail (termios.error is not an OSError).
+try:
+    import termios
+    _READER_GONE: tuple[type[BaseException], ...] = (OSError, termios.error)
+except ImportError:  # Windows
+    _READER_GONE = (OSError,)
+
 
 class NfcBand(BandDevice):
     """A band activated as an ISO-DEP card by an nfcpy reader."""
@@ -49,7 +57,7 @@ class NfcBand(BandDevice):
         except nfc.clf.CommunicationError as exc:
             raise TransportError(TransportErrorKind.LINK_LOST,
                                  f"the link to the band broke ({exc!r})") from exc
-        except (IOError, OSError) as exc:
+        except _READER_GONE as exc:
             raise TransportError(TransportErrorKind.NO_DEVICE,
                                  f"the reader failed: {exc}") from exc
         if response is None or len(response) < 2:
@@ -102,27 +110,31 @@ class NfcReader(BandReader):
         return cls(clf, f"PN532 on {path}")
 
     def wait_for_band(self, timeout: float, cancel: threading.Event | None = None) -> BandDevice:
+        # sense + activate rather than ContactlessFrontend.connect(): connect() returns False
+        # on an I/O error or a KeyboardInterrupt, which would hide an unplugged reader and
+        # swallow Ctrl-C; here both propagate.
         deadline = time.monotonic() + timeout
-
-        def give_up() -> bool:
-            return time.monotonic() >= deadline or bool(cancel and cancel.is_set())
-
-        options = {"targets": ("106A",), "iterations": 1, "interval": 0.05,
-                   "on-connect": lambda tag: False}
-        while not give_up():
+        pause = cancel or threading.Event()
+        target = nfc.clf.RemoteTarget("106A")
+        while time.monotonic() < deadline and not pause.is_set():
             try:
-                tag = self._clf.connect(rdwr=options, terminate=give_up)
-            except (IOError, OSError) as exc:
+                found = self._clf.sense(target, iterations=1)
+                tag = nfc.tag.activate(self._clf, found) if found is not None else None
+            except _READER_GONE as exc:
                 raise TransportError(TransportErrorKind.NO_DEVICE,
                                      f"the reader failed: {exc}") from exc
             if isinstance(tag, nfc.tag.tt4.Type4Tag):
                 return NfcBand(tag, self)
-            if tag:  # a card, but not one that speaks ISO-DEP: not a band
+            if tag is not None:  # a card, but not one that speaks ISO-DEP: not a band
                 log.info("ignoring %s: not an ISO-DEP card", tag)
+            pause.wait(0.05)
         raise TransportError(TransportErrorKind.NO_BAND, "no band in the reader's field")
 
     def close(self) -> None:
-        self._clf.close()
+        try:
+            self._clf.close()
+        except _READER_GONE:  # already gone: nothing left to release
+            pass
 
 
 def _keep_on_loopback(device: object) -> None:

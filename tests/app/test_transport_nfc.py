@@ -101,3 +101,14 @@ def test_a_path_without_a_pn532_is_no_device(tmp_path: Path) -> None:
             open_reader("pty:" + silent.path)
     assert info.value.kind is e.TransportErrorKind.NO_DEVICE
     assert "no PN532 reader answers" in str(info.value)
+
+
+def test_a_reader_that_stops_answering_is_reported_not_hidden(radio_scene: Scene) -> None:
+    band = radio_scene.world.band
+    band.remove()
+    band.hil.field.close()  # type: ignore[attr-defined]  # the reader chip goes silent
+    started = time.monotonic()
+    with pytest.raises(e.TransportError) as info:
+        band.wait_for_band(5.0)  # type: ignore[attr-defined]
+    assert info.value.kind is e.TransportErrorKind.NO_DEVICE and "reader failed" in str(info.value)
+    assert time.monotonic() - started < 5.0  # not a silent wait to the deadline
