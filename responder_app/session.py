@@ -282,6 +282,8 @@ class ResponderSession:
         try:
             return call()
         except e.TransportError as exc:
+            if exc.kind is e.TransportErrorKind.NO_DEVICE:
+                raise e.NoReader(f"the reader failed while {doing}: {exc}") from exc
             raise e.BandLost(f"lost the band while {doing}: {exc}; hold it to the reader "
                              "again") from exc
         except (NoMatch, BandLockedOut, ReleaseCancelled):
