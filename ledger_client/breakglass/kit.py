@@ -24,7 +24,7 @@ from typing import Any, Sequence
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from ledger_client.crypto import MalformedBlob, RecipientKey, RecipientPublicKey, open_sealed, seal
+from ledger_client.crypto import MalformedBlob, RecipientKey, RecipientPublicKey, seal
 from ledger_client.crypto._reader import Reader
 from ledger_client.crypto.errors import CryptoError, DecryptError
 

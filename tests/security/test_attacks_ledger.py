@@ -19,7 +19,6 @@ from ledger_client.ledger.entries import (
 from ledger_client.ledger.errors import Refusal, RefusedWrite
 from ledger_client.ledger.sqlite import SqliteLedger
 from ledger_client.ledger.verify import verify_ledger_file
-from ledger_client.store import open_store
 from responder_app import errors as e
 from responder_app.demo import DEMO_FINGER
 from sec_world import Scene

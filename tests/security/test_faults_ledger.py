@@ -6,7 +6,6 @@ and every checkpoint the writer reported is still a prefix of the tree (old-or-n
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess
