@@ -70,6 +70,7 @@ class Applet:
         self._enroll = Enroll(sensor, ticks)
         self._out = bytearray(_CHUNK + 2)
         self._view = memoryview(self._out)
+        self.last_error = None  # type: Exception | None
         self.deselect()
 
     def deselect(self) -> None:
@@ -95,7 +96,8 @@ class Applet:
     def process(self, apdu: bytes, wired: bool = False) -> memoryview:
         try:
             return self._process(apdu, wired)
-        except Exception:  # the last line of defence: a status word, never an exception
+        except Exception as exc:  # the last line of defence: a status word, never an exception
+            self.last_error = exc  # for main.py's log
             self._end_waits()
             self._pending_head = b""
             self._pending_blob = 0

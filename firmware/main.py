@@ -4,6 +4,7 @@ One loop, no threads: the PN532 and the USB serial are polled in turn; an APDU f
 to the one applet. The flash directory is ./iceband (the root of the band's littlefs).
 """
 
+import gc
 import sys
 import time
 
@@ -64,6 +65,7 @@ def main() -> None:
     nfc_ready = False
     retry_at = time.ticks_ms()
     log("ready" + (" (provisioned)" if vault.provisioned else " (unprovisioned)"))
+    gc.collect()  # start the loop with boot's garbage gone: the buffers above stay put
     while True:
         if not nfc_ready and time.ticks_diff(time.ticks_ms(), retry_at) >= 0:
             try:
@@ -92,6 +94,9 @@ def main() -> None:
         frame = usb.poll()
         if frame is not None:
             usb_port.write(encode(applet.process(frame, True)))
+        if applet.last_error is not None:
+            log("internal error answered 6F00: " + repr(applet.last_error))
+            applet.last_error = None
         applet.tick()
         time.sleep_ms(1)
 

@@ -14,7 +14,8 @@ if TYPE_CHECKING:
 
 __all__ = ["crc16", "encode", "FrameReader", "StdioPort", "MAX_PAYLOAD"]
 
-MAX_PAYLOAD = const(1024)
+MAX_PAYLOAD = const(1024)  # the wire's limit (docs/protocol.md 4.2)
+_MAX_CAPDU = const(261)  # a short C-APDU: 4 + 1 + 255 + 1; longer frames are never commands
 _FRAME_MS = const(500)
 
 
@@ -41,7 +42,7 @@ class FrameReader:
     def __init__(self, port: "Stream", clock: "Ticks") -> None:
         self.port = port
         self._clock = clock
-        self._buf = bytearray(MAX_PAYLOAD + 6)
+        self._buf = bytearray(_MAX_CAPDU + 6)
         self._view = memoryview(self._buf)
         self._have = 0
         self._since = clock.ticks_ms()
@@ -70,7 +71,7 @@ class FrameReader:
                 continue
             if self._have >= 4:
                 length = (buf[2] << 8) | buf[3]
-                if length > MAX_PAYLOAD:
+                if length > _MAX_CAPDU:
                     self.dropped += 1
                     self._drop(2)
                     continue
