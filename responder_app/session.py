@@ -159,6 +159,7 @@ class ResponderSession:
         except CryptoError:
             raise e.ReleaseRefused("the band's emergency blob is not sealed to your agency "
                                    "(or was altered)") from None
+        self._check_patient_key(facts, payload)
         proof = release_proof(payload.device_secret, challenge, result.sealed_blob, result.counter)
         if not hmac.compare_digest(proof, result.proof):
             raise e.ReplayDetected("the band's proof does not answer this challenge: a recorded "
@@ -176,6 +177,19 @@ class ResponderSession:
                                   offline=self._ledger is None)
         self._outbox.add(self._event)
         self._logged_index = self._send_outbox(self._event)
+
+    def _check_patient_key(self, facts: PublicFacts, payload: EmergencyPayload) -> None:
+        """The blob's emergency key must be the one the named patient registered: a band that
+        names one patient but carries another's key is refused (when the ledger answers)."""
+        if self._ledger is None:
+            return
+        try:
+            registered = self._ledger.emergency_key(facts.patient_address)
+        except _UNREACHABLE:
+            return
+        if registered != payload.emergency_key.public_key().to_bytes():
+            raise e.ReleaseRefused("the band's emergency key is not the one registered for the "
+                                   "patient it names: do not trust this band")
 
     def _last_counter(self, device_id: bytes) -> int:
         last = self._outbox.last_counter(device_id)

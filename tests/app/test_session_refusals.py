@@ -28,7 +28,7 @@ def second_band() -> Iterator[SimulatedBand]:
 
 
 def _provision(band: SimulatedBand, scene: Scene, *, agency: RecipientKey | None = None,
-               register: bool) -> bytes:
+               register: bool, emergency_key: RecipientKey | None = None) -> bytes:
     """Provisions `band` for the demo patient; the blob is sealed to `agency` (default: the
     responder's own agency key)."""
     world = scene.world
@@ -37,8 +37,9 @@ def _provision(band: SimulatedBand, scene: Scene, *, agency: RecipientKey | None
     with band.wired() as wired:
         provision_band(wired, device_id=device_id, address=address_bytes(world.address),
                        secret=secret,
-                       sealed_blob=seal_emergency_blob(EmergencyPayload(secret, world.patient_ek),
-                                                       [recipient], device_id),
+                       sealed_blob=seal_emergency_blob(
+                           EmergencyPayload(secret, emergency_key or world.patient_ek),
+                           [recipient], device_id),
                        sealed_summary=seal_summary(b"x", [recipient], device_id),
                        press=lambda _n: band.place_finger(DEMO_FINGER), lift=band.lift_finger)
     band.lift_finger()
@@ -68,6 +69,17 @@ def test_a_blob_sealed_to_another_agency_is_refused(scene: Scene,
     session.connect()
     second_band.place_finger(DEMO_FINGER)
     with pytest.raises(e.ReleaseRefused, match="not sealed to your agency"):
+        session.release()
+    session.close()
+
+
+def test_a_band_carrying_another_patients_key_is_refused(scene: Scene,
+                                                         second_band: SimulatedBand) -> None:
+    _provision(second_band, scene, register=True, emergency_key=RecipientKey.generate())
+    session = scene.session(second_band.wait_for_band(1.0))
+    session.connect()
+    second_band.place_finger(DEMO_FINGER)
+    with pytest.raises(e.ReleaseRefused, match="not the one registered"):
         session.release()
     session.close()
 
