@@ -112,3 +112,24 @@ def test_lockout_is_never_permanent(tmp_path: Path) -> None:
     delays = [lockout.delay_after(n) for n in range(0, 300)]
     assert max(delays) == lockout.CAP_S and delays[-1] == lockout.CAP_S
     assert delays[:3] == [0, 0, 0] and delays[3:6] == [30, 60, 120]
+
+
+def test_the_same_brute_force_on_the_unix_port(tmp_path: Path) -> None:
+    """The band's own interpreter (64 KB heap, compiled firmware): the same bound holds."""
+    import re
+
+    import unix_port_fuzz
+    dest = unix_port_fuzz.stage(tmp_path / "stage")
+    shm = Path("/dev/shm")
+    folder = Path(tempfile.mkdtemp(dir=shm)) if shm.is_dir() else tmp_path
+    try:
+        result = unix_port_fuzz.run_bruteforce(dest, folder / "band", WINDOW_S)
+    finally:
+        if folder != tmp_path:
+            shutil.rmtree(folder, ignore_errors=True)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    found = re.search(r"ATTEMPTS (\d+) BOUND (\d+)", result.stdout)
+    assert found, result.stdout
+    attempts, bound = int(found[1]), int(found[2])
+    assert bound == firmware_modules()["lockout"].attempts_within(WINDOW_S)  # same arithmetic
+    assert bound - 2 <= attempts <= bound and FAR_R503 * bound < 0.017
