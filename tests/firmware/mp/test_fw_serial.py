@@ -70,3 +70,12 @@ def test_oversized_length_is_dropped():
     reader = FrameReader(port, FakeClock())
     port.rx += b"IB\xff\xff" + encode(b"ok")
     assert reader.poll() == b"ok"
+
+
+def test_frame_longer_than_a_short_apdu_is_dropped():
+    port = Port()
+    reader = FrameReader(port, FakeClock())
+    port.rx += encode(bytes(300)) + encode(b"\x00\xa4\x04\x00")
+    got = [reader.poll() for _ in range(5)]
+    assert [g for g in got if g is not None] == [b"\x00\xa4\x04\x00"]
+    assert reader.dropped >= 1
