@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING, Callable
 from ledger_client.crypto import RecipientKey, SigningKey
 from ledger_client.crypto.errors import CryptoError
 from ledger_client.crypto.records import decrypt_record
-from ledger_client.ledger.entries import DeviceRegistered, EmergencyAccess
 from ledger_client.ledger.errors import LedgerError, LedgerUnavailable
-from ledger_client.ledger.protocol import Ledger, ResponderStatus
+from ledger_client.ledger.protocol import Ledger
 from ledger_client.store import BlobMissing, HashMismatch, RecordStore, StoreUnavailable
 
 from . import errors as e
+from . import ledger_checks as checks
 from .device import BandDevice
 from .emergency_blob import EmergencyPayload, open_emergency_blob, open_summary
 from .outbox import AccessEvent, Outbox, new_event_id
@@ -113,7 +113,7 @@ class ResponderSession:
             ledger = None   # offline: the ledger checks the band again when the access syncs
         if ledger is not None:
             try:
-                self._check_on_ledger(ledger, facts)
+                checks.check_band(ledger, self._credentials.public_key, facts)
             except _UNREACHABLE:
                 ledger = None
             except BaseException:
@@ -122,19 +122,6 @@ class ResponderSession:
         self._ledger, self._online = ledger, ledger is not None
         self.facts = facts  # only a band that passed the checks may be asked to release
         return BandInfo(facts, self._online)
-
-    def _check_on_ledger(self, ledger: Ledger, facts: PublicFacts) -> None:
-        status = ledger.responder_status(self._credentials.public_key)
-        if status is not ResponderStatus.ACTIVE:
-            raise e.ReleaseRefused(f"your responder credential is not active on the ledger "
-                                   f"({status.name.lower()}); ask your agency")
-        if ledger.is_device_revoked(facts.device_id):
-            raise e.DeviceRevoked("the patient has revoked this band (lost or stolen): "
-                                  "do not trust it")
-        if not any(isinstance(logged.entry.body, DeviceRegistered)
-                   and logged.entry.body.device_id == facts.device_id
-                   for logged in ledger.entries(patient=facts.patient_address)):
-            raise e.DeviceUnknown("this band is not registered to the patient it names")
 
     # --- step 2: the finger -----------------------------------------------------------------
 
@@ -179,26 +166,20 @@ class ResponderSession:
         self._logged_index = self._send_outbox(self._event)
 
     def _check_patient_key(self, facts: PublicFacts, payload: EmergencyPayload) -> None:
-        """The blob's emergency key must be the one the named patient registered: a band that
-        names one patient but carries another's key is refused (when the ledger answers)."""
         if self._ledger is None:
             return
         try:
-            registered = self._ledger.emergency_key(facts.patient_address)
+            checks.check_patient_key(self._ledger, facts.patient_address,
+                                     payload.emergency_key.public_key().to_bytes())
         except _UNREACHABLE:
-            return
-        if registered != payload.emergency_key.public_key().to_bytes():
-            raise e.ReleaseRefused("the band's emergency key is not the one registered for the "
-                                   "patient it names: do not trust this band")
+            pass  # checked by the ledger's own rules when the access is sent
 
     def _last_counter(self, device_id: bytes) -> int:
         last = self._outbox.last_counter(device_id)
         if self._ledger is not None and self.facts is not None:
             try:
-                for logged in self._ledger.entries(patient=self.facts.patient_address):
-                    body = logged.entry.body
-                    if isinstance(body, EmergencyAccess) and body.device_id == device_id:
-                        last = max(last, body.release_counter)
+                last = max(last, checks.last_logged_counter(
+                    self._ledger, self.facts.patient_address, device_id))
             except _UNREACHABLE:
                 pass
         return last
