@@ -26,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests" / "firmware"))
 
-import unixport  # noqa: E402
+import unixport  # type: ignore[import-not-found]  # noqa: E402
 
 
 def _figures(text: str) -> dict[str, int]:
