@@ -13,7 +13,8 @@ SENSOR_BAUD = const(57600)
 SENSOR_TX = const(17)  # ESP32 TX -> sensor RXD
 SENSOR_RX = const(16)  # ESP32 RX <- sensor TXD
 SENSOR_WAKE = const(4)  # sensor WAKEUP (touch) output: a finger on the ring
-SENSOR_POWER = const(25)  # high-side switch for the sensor's 3.3 V (sensor off while asleep)
+SENSOR_POWER = const(25)  # P-MOSFET high-side switch for the sensor's 3.3 V: low = on
+SENSOR_BOOT_MS = const(200)  # the R503 answers this long after its supply comes up
 
 NFC_UART = const(2)
 NFC_BAUD = const(115200)

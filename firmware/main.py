@@ -44,7 +44,15 @@ def open_usb() -> "Stream":
     return machine.UART(board.USB_UART, board.USB_BAUD, timeout=0)
 
 
+def power_up_chips() -> None:
+    """Sensor supply on (active-low switch), PN532 out of reset; then let the sensor boot."""
+    machine.Pin(board.SENSOR_POWER, machine.Pin.OUT, value=0)
+    machine.Pin(board.NFC_RESET, machine.Pin.OUT, value=1)
+    time.sleep_ms(board.SENSOR_BOOT_MS)
+
+
 def main() -> None:
+    power_up_chips()
     sensor = R30x(machine.UART(board.SENSOR_UART, board.SENSOR_BAUD, timeout=0), time)
     vault = Vault(VAULT_DIR)
     button = machine.Pin(board.RESET_BUTTON, machine.Pin.IN, machine.Pin.PULL_UP)
