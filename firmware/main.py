@@ -53,7 +53,9 @@ def power_up_chips() -> None:
 
 def main() -> None:
     power_up_chips()
-    sensor = R30x(machine.UART(board.SENSOR_UART, board.SENSOR_BAUD, timeout=0), time)
+    # tx/rx given explicitly: UART1's default pins on the ESP32 are the flash's (GPIO9/10)
+    sensor = R30x(machine.UART(board.SENSOR_UART, board.SENSOR_BAUD, tx=board.SENSOR_TX,
+                               rx=board.SENSOR_RX, timeout=0), time)
     vault = Vault(VAULT_DIR)
     button = machine.Pin(board.RESET_BUTTON, machine.Pin.IN, machine.Pin.PULL_UP)
     pressed = button_at_boot(button, time, board.RESET_HOLD_MS)
@@ -69,7 +71,8 @@ def main() -> None:
     applet = Applet(vault, sensor, time)
     usb = FrameReader(open_usb(), time)
     usb_port = usb.port
-    nfc = Pn532Target(machine.UART(board.NFC_UART, board.NFC_BAUD, timeout=0), time)
+    nfc = Pn532Target(machine.UART(board.NFC_UART, board.NFC_BAUD, tx=board.NFC_TX,
+                                   rx=board.NFC_RX, timeout=0), time)
     nfc_ready = False
     retry_at = time.ticks_ms()
     log("ready" + (" (provisioned)" if vault.provisioned else " (unprovisioned)"))
