@@ -2,8 +2,8 @@
 
 ESP32-WROOM-32 module; the R503-class sensor on UART1, the PN532 in HSU mode on UART2, the
 USB serial on UART0 (the REPL's, through the module's USB-UART bridge), the factory-reset
-button on GPIO0 (the BOOT button, active low). tests/firmware checks that the README's table
-says the same.
+button on GPIO32 (active low; not GPIO0, which held at power-up starts the ROM bootloader).
+tests/firmware/test_board_readme.py checks that the README's table says the same.
 """
 
 from micropython import const
@@ -25,6 +25,6 @@ NFC_RESET = const(33)  # PN532 RSTPDN, active low
 USB_UART = const(0)
 USB_BAUD = const(115200)
 
-RESET_BUTTON = const(0)  # BOOT button, active low, internal pull-up
+RESET_BUTTON = const(32)  # button to GND, internal pull-up (not a strapping pin)
 RESET_HOLD_MS = const(3000)
 BATTERY_ADC = const(35)  # LiPo through a 100k/100k divider

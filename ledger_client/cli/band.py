@@ -32,7 +32,7 @@ _OPEN_TIMEOUT_S = 2.0
 RESET_TEXT = """\
 A band is erased only by hand, never over NFC or USB (docs/protocol.md 2.4):
   1. Unplug the band's USB cable (or switch it off).
-  2. Press and hold the reset button (the BOOT button on the reference build, GPIO0).
+  2. Press and hold the reset button (GPIO32 on the reference build; not the BOOT button).
   3. Keep holding while the band powers up, for at least 3 seconds.
   4. The ring flashes red: the vault (keys, blob, counters) and the enrolled finger are gone.
 A short tap while it boots (released within 3 s) opens the maintenance REPL instead and erases
