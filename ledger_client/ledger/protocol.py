@@ -145,9 +145,15 @@ class Ledger(Protocol):
 
 # Backends by URL scheme. A value is either a factory `(url, **options) -> Ledger` or the
 # "module:function" path of one, imported on first use so optional backends cost nothing.
-# The EVM backend adds its schemes here (or calls `register_backend` from its module).
+_EVM = "ledger_client.evm.connect:open_evm_ledger"
 _BACKENDS: dict[str, Callable[..., Ledger] | str] = {
     "sqlite": "ledger_client.ledger.sqlite:open_sqlite_ledger",
+    # evm+http(s)://HOST:PORT/0xCONTRACT a deployed contract; evm+tester:// an in-process
+    # chain; evm+anvil a local Anvil node started (and stopped at exit) for this process.
+    "evm+http": _EVM,
+    "evm+https": _EVM,
+    "evm+tester": _EVM,
+    "evm+anvil": _EVM,
 }
 
 
@@ -160,7 +166,9 @@ def open_ledger(url: str, **options: object) -> Ledger:
     """Open the ledger at `url`: `sqlite:///abs/path.db` or `sqlite:relative.db`, or a
     registered scheme. Options go to the backend's factory."""
     scheme, sep, _ = url.partition(":")
-    if not sep:
+    if not sep and url.lower() in _BACKENDS:  # a bare scheme, e.g. `--ledger evm+anvil`
+        url = url + "://"
+    elif not sep:
         raise UnknownBackend(f"not a ledger URL (expected scheme:...): {url!r}")
     factory = _BACKENDS.get(scheme.lower())
     if factory is None:
