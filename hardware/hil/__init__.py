@@ -8,7 +8,7 @@ port) wired to the simulated sensor, the simulated PN532 pair and a USB-serial p
 
 from .band import BandNotReady, SimulatedBand
 from .firmware import INTERPRETERS, FirmwareError, Interpreter
-from .wiring import Wiring, read_wiring
+from .wiring import Wiring, WiringError, read_wiring
 
 __all__ = ["SimulatedBand", "BandNotReady", "FirmwareError", "INTERPRETERS", "Interpreter",
-           "Wiring", "read_wiring"]
+           "Wiring", "WiringError", "read_wiring"]

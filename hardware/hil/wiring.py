@@ -11,7 +11,7 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Wiring", "read_wiring", "DEFAULT_WIRING"]
+__all__ = ["Wiring", "WiringError", "read_wiring"]
 
 
 @dataclass(frozen=True)
@@ -25,17 +25,17 @@ class Wiring:
     reset_button: int
 
 
-# The reference build (hardware/README.md): UART1 sensor, UART2 PN532, UART0 = USB-serial
-# REPL, GPIO0 = the BOOT button used as the reset button.
-DEFAULT_WIRING = Wiring(sensor_uart=1, nfc_uart=2, usb_uart=0, reset_button=0)
-
-# Names board.py may use for each id, first match wins.
+# board.py's names for each id.
 _NAMES = {
-    "sensor_uart": ("SENSOR_UART", "FINGERPRINT_UART", "FP_UART", "R503_UART"),
-    "nfc_uart": ("NFC_UART", "PN532_UART"),
-    "usb_uart": ("USB_UART", "SERIAL_UART", "HOST_UART", "REPL_UART"),
-    "reset_button": ("RESET_BUTTON", "RESET_PIN", "BUTTON_PIN", "BUTTON"),
+    "sensor_uart": "SENSOR_UART",
+    "nfc_uart": "NFC_UART",
+    "usb_uart": "USB_UART",
+    "reset_button": "RESET_BUTTON",
 }
+
+
+class WiringError(Exception):
+    """board.py is missing, unreadable, or does not name an id the harness needs."""
 
 
 def _int_constants(source: str) -> dict[str, int]:
@@ -55,13 +55,12 @@ def _int_constants(source: str) -> dict[str, int]:
 
 
 def read_wiring(board_py: Path) -> Wiring:
-    """The ids board.py names; the reference build's for any it does not name."""
+    """The ids board.py names; a board file without one of them is an error, not a guess."""
     try:
         constants = _int_constants(board_py.read_text())
-    except (OSError, SyntaxError):
-        return DEFAULT_WIRING
-    chosen = {}
-    for field, names in _NAMES.items():
-        chosen[field] = next((constants[n] for n in names if n in constants),
-                             getattr(DEFAULT_WIRING, field))
-    return Wiring(**chosen)
+    except (OSError, SyntaxError) as exc:
+        raise WiringError(f"cannot read the pin map {board_py}: {exc}") from exc
+    missing = [name for name in _NAMES.values() if name not in constants]
+    if missing:
+        raise WiringError(f"{board_py} does not name {', '.join(missing)}")
+    return Wiring(**{field: constants[name] for field, name in _NAMES.items()})

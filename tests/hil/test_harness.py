@@ -18,7 +18,7 @@ from hardware.hil.band import FIRMWARE_DIR
 from hardware.hil.firmware import FirmwareError
 from hardware.hil.serial_link import SerialLink
 from hardware.hil.target import BoardTarget, NoBoard
-from hardware.hil.wiring import DEFAULT_WIRING
+from hardware.hil.wiring import Wiring, WiringError
 from responder_app.protocol import BandProtocol, BandState
 from responder_app.transport_serial import SerialReader
 
@@ -133,12 +133,24 @@ def test_the_usb_serial_link_carries_bytes_both_ways() -> None:
 def test_wiring_is_read_from_board_py(tmp_path: Path) -> None:
     board = tmp_path / "board.py"
     board.write_text("from micropython import const\nimport machine\n"
-                     "FP_UART = const(2)\nPN532_UART = 1\nRESET_BUTTON = const(27)\n"
-                     "LED = machine.Pin(2)\n")
+                     "SENSOR_UART = const(2)\nNFC_UART = 1\nUSB_UART = const(0)\n"
+                     "RESET_BUTTON = const(27)\nLED = machine.Pin(2)\n")
     wiring = read_wiring(board)
-    assert (wiring.sensor_uart, wiring.nfc_uart, wiring.reset_button) == (2, 1, 27)
-    assert wiring.usb_uart == DEFAULT_WIRING.usb_uart  # not named: the reference build's
-    assert read_wiring(tmp_path / "missing.py") == DEFAULT_WIRING
+    assert wiring == Wiring(sensor_uart=2, nfc_uart=1, usb_uart=0, reset_button=27)
+
+
+def test_the_reference_board_py_is_what_the_harness_wires() -> None:
+    wiring = read_wiring(Path(__file__).resolve().parents[2] / "firmware" / "board.py")
+    assert wiring == Wiring(sensor_uart=1, nfc_uart=2, usb_uart=0, reset_button=32)
+
+
+def test_a_board_py_without_an_id_is_a_clear_error(tmp_path: Path) -> None:
+    board = tmp_path / "board.py"
+    board.write_text("SENSOR_UART = 1\nNFC_UART = 2\n")
+    with pytest.raises(WiringError, match="does not name USB_UART, RESET_BUTTON"):
+        read_wiring(board)
+    with pytest.raises(WiringError, match="cannot read the pin map"):
+        read_wiring(tmp_path / "missing.py")
 
 
 def test_a_board_port_that_does_not_exist_is_no_board() -> None:
