@@ -17,6 +17,7 @@ from ledger_client.ledger.entries import (
     EmergencyAccess, HospitalGranted, HospitalRevoked, PatientRegistered, RecordAnchored,
     ResponderRevoked)
 from ledger_client.ledger.errors import Refusal, RefusedWrite
+from ledger_client.ledger.protocol import Ledger, ResponderStatus
 from ledger_client.ledger.sqlite import SqliteLedger
 from ledger_client.ledger.verify import verify_ledger_file
 from responder_app import errors as e
@@ -176,3 +177,25 @@ def test_rolled_back_ledger_is_detected(tmp_path: Path) -> None:
         write(old, patient, PatientRegistered(RecipientKey.generate().public_key().to_bytes()))
         with pytest.raises(ForkDetected, match="shrank"):
             patient_audit(old, seen.ledger_key, address, seen)
+
+
+class AgencyGone:
+    """The ledger as it answers once a responder's agency is no longer registered (the SQLite
+    ledger has no agency-revocation entry yet; `ResponderStatus.AGENCY_UNKNOWN` is that answer)."""
+
+    def __init__(self, inner: Ledger) -> None:
+        self._inner = inner
+
+    def responder_status(self, responder: bytes) -> ResponderStatus:
+        return ResponderStatus.AGENCY_UNKNOWN
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._inner, name)
+
+
+def test_responder_of_an_agency_no_longer_registered_is_refused(scene: Scene) -> None:
+    session = scene.session(ledger=lambda: AgencyGone(scene.world.open_ledger()))
+    with pytest.raises(e.ReleaseRefused, match="agency_unknown"):
+        session.connect()
+    session.close()
+    assert scene.accesses() == []
