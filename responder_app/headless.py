@@ -39,9 +39,10 @@ def render_outcome(outcome) -> str:  # type: ignore[no-untyped-def]
 
 
 def run_headless(reader: BandReader, profile: TabletProfile, credentials: ResponderCredentials,
-                 *, out: TextIO = sys.stdout, band_wait_s: float = 30.0,
+                 *, out: TextIO | None = None, band_wait_s: float = 30.0,
                  on_progress: Callable[[ReleaseProgress], None] | None = None,
                  cancel: threading.Event | None = None) -> int:
+    out = out or sys.stdout  # looked up per call: a default bound at import outlives a redirect
     outbox = Outbox(profile.outbox_path, credentials.signing_key)
     try:
         queued = outbox.sync(profile.open_ledger)
