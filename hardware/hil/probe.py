@@ -1,8 +1,9 @@
 """Is the booted firmware answering? One framed APDU on its USB serial (docs/protocol.md 4.2).
 
 The probe is GET RESPONSE with nothing waiting: any band answers it (6985) and it changes no
-state, so asking it at boot cannot disturb a test. Written from the protocol document, apart
-from the responder app's transport, so the harness does not depend on the app.
+state, so asking it at boot cannot disturb a test. The frame codec is the responder app's
+(one codec for the host side of the band's serial framing); the probe adds no retry and no
+wait beyond `timeout`, which the harness needs while the firmware is still booting.
 """
 
 from __future__ import annotations
@@ -11,41 +12,11 @@ import time
 
 import serial
 
-__all__ = ["PROBE_APDU", "crc16_ccitt_false", "frame", "unframe", "probe"]
+from responder_app.transport_serial import FrameDecoder, encode_frame
+
+__all__ = ["PROBE_APDU", "probe"]
 
 PROBE_APDU = bytes.fromhex("00C0000000")
-_MAGIC = b"IB"
-
-
-def crc16_ccitt_false(data: bytes) -> int:
-    crc = 0xFFFF
-    for byte in data:
-        crc ^= byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
-        crc &= 0xFFFF
-    return crc
-
-
-def frame(payload: bytes) -> bytes:
-    body = len(payload).to_bytes(2, "big") + payload
-    return _MAGIC + body + crc16_ccitt_false(body).to_bytes(2, "big")
-
-
-def unframe(data: bytes) -> bytes | None:
-    """The payload of the first good frame in `data`, or None."""
-    start = data.find(_MAGIC)
-    while start >= 0:
-        head = data[start + 2:start + 4]
-        if len(head) == 2:
-            length = int.from_bytes(head, "big")
-            body = data[start + 2:start + 4 + length]
-            crc = data[start + 4 + length:start + 6 + length]
-            if len(crc) == 2 and length <= 1024 \
-                    and int.from_bytes(crc, "big") == crc16_ccitt_false(body):
-                return bytes(body[2:])
-        start = data.find(_MAGIC, start + 1)
-    return None
 
 
 def probe(path: str, timeout: float = 0.5) -> bytes | None:
@@ -56,14 +27,13 @@ def probe(path: str, timeout: float = 0.5) -> bytes | None:
         return None
     try:
         port.reset_input_buffer()
-        port.write(frame(PROBE_APDU))
-        got = bytearray()
+        port.write(encode_frame(PROBE_APDU))
+        decoder = FrameDecoder()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            got += port.read(256)
-            answer = unframe(bytes(got))
-            if answer is not None:
-                return answer
+            answers = decoder.feed(port.read(256))
+            if answers:
+                return answers[0]
         return None
     finally:
         port.close()
