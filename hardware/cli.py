@@ -50,7 +50,7 @@ def _band(args: argparse.Namespace) -> int:
         try:
             band = SimulatedBand(
                 interpreter=args.interpreter, heapsize=args.heap,
-                timing=Timing.datasheet() if args.timing == "datasheet" else Timing.instant(),
+                timing=Timing.named(args.timing),
                 state_dir=args.state_dir, log_path=args.log, on_progress=progress,
                 button_held=args.button_held)
         except (FirmwareError, OSError) as exc:
@@ -76,6 +76,8 @@ def _band(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from hardware.sim.fingerprint.sensor import Timing  # light: no simulator starts
+
     global sim_subparsers
     group = subparsers.add_parser(
         "sim", help="simulated hardware: a whole band with its sensor and NFC chips",
@@ -98,8 +100,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                       help="the band's flash; kept between runs (default: a temporary folder)")
     band.add_argument("--log", type=Path, default=None, metavar="FILE",
                       help="write the firmware's output here (default: in the temporary folder)")
-    band.add_argument("--timing", choices=("instant", "datasheet"), default="datasheet",
-                      help="sensor timing: the R503 datasheet's (default) or instant")
+    band.add_argument("--timing", choices=Timing.NAMES, default="datasheet",
+                      help="sensor timing: datasheet (R30x worst cases, the default), r503 (the R503 manual's figures) or instant")
     band.add_argument("--button-held", action="store_true",
                       help="boot with the reset button held (factory reset)")
     band.set_defaults(func=_band)

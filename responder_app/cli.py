@@ -24,6 +24,8 @@ __all__ = ["register"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from hardware.sim.fingerprint.sensor import Timing  # light: no simulator starts
+
     demo = subparsers.add_parser(
         "demo", help="the whole flow on a simulated band (app, or --headless text)",
         description="Provision a demo patient on an embedded ledger in a temporary home, start "
@@ -36,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                       help="which finger the patient puts on the band (default: match)")
     demo.add_argument("--ledger", metavar="URL",
                       help="ledger URL (default: a new sqlite:/// file in the demo home)")
-    demo.add_argument("--sensor-timing", choices=("instant", "datasheet"), default="instant",
+    demo.add_argument("--sensor-timing", choices=Timing.NAMES, default="instant",
                       help="simulated fingerprint sensor speed (default: instant)")
     demo.add_argument("--band", choices=("firmware", "inprocess"), default="firmware",
                       help="firmware: the firmware in its own process with the simulated PN532 "
@@ -84,7 +86,7 @@ def _demo(args: argparse.Namespace) -> int:
     from .protocol import ReleaseProgress
     if args.record is not None and not args.record.is_file():
         raise CliError(f"no such record file: {args.record}")
-    timing = Timing.datasheet() if args.sensor_timing == "datasheet" else Timing.instant()
+    timing = Timing.named(args.sensor_timing)
     headless = args.headless or not _has_display()
     if not args.headless and headless:
         print("no display: running the demo headless", file=sys.stderr)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from hardware.sim.fingerprint.fingers import CharFile, Condition, finger_features, score
 from hardware.sim.fingerprint.frames import (Confirmation as C, Instruction as I, Packet,
                                              PacketId, PacketReader, build_packet, parse_packet)
-from hardware.sim.fingerprint.sensor import Sensor
+from hardware.sim.fingerprint.sensor import Sensor, Timing
 
 FACTORY = 0xFFFFFFFF
 
@@ -196,3 +197,31 @@ def test_random_bytes_never_crash_or_touch_the_library(chunks: list[bytes]) -> N
         for item in reader.feed(chunk, now=0.0):
             sensor.receive(item)
     assert sensor.library == before
+
+
+def test_r503_timing_search_grows_with_the_library() -> None:
+    # The R503 manual gives 1:N matching as < 10 ms per stored fingerprint: the busy time the
+    # sensor reports (the server sleeps it) is counted from the templates actually compared.
+    sensor = Sensor(timing=Timing.r503())
+    for slot, name in enumerate(("alice", "bob", "carol")):
+        sensor.enroll(slot, name)
+    sensor.place_finger("bob", Condition.GOOD)
+    capture = sensor.receive(Packet(FACTORY, PacketId.COMMAND, bytes([I.GEN_IMG])))
+    extract = sensor.receive(Packet(FACTORY, PacketId.COMMAND, bytes([I.IMG_2_TZ, 1])))
+    search_all = sensor.receive(Packet(FACTORY, PacketId.COMMAND,
+                                       bytes([I.SEARCH, 1, 0, 0, 0, 200])))
+    search_one = sensor.receive(Packet(FACTORY, PacketId.COMMAND,
+                                       bytes([I.SEARCH, 1, 0, 1, 0, 1])))
+    assert capture is not None and capture.busy_s == 0.2
+    assert extract is not None and extract.busy_s == 0.5
+    assert search_all is not None and abs(search_all.busy_s - 0.03) < 1e-9
+    assert search_one is not None and abs(search_one.busy_s - 0.01) < 1e-9
+    assert parse_packet(search_one.frames[0]).content[0] == C.OK
+
+
+def test_timing_profiles_by_name() -> None:
+    assert Timing.named("instant") == Timing.instant()
+    assert Timing.named("datasheet").search_time(200) == 1.0
+    assert Timing.named("r503").search_time(200) == 2.0
+    with pytest.raises(ValueError, match="unknown sensor timing 'slow'"):
+        Timing.named("slow")

@@ -26,12 +26,12 @@ def _enrolment(text: str) -> tuple[str, int]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m hardware.sim.fingerprint",
                                      description="Serve a simulated R503 on a pty.")
-    parser.add_argument("--timing", choices=("instant", "datasheet"), default="instant")
+    parser.add_argument("--timing", choices=Timing.NAMES, default="instant")
     parser.add_argument("--tcp", action="store_true", help="also listen on 127.0.0.1")
     parser.add_argument("--enroll", type=_enrolment, action="append", default=[],
                         metavar="NAME:SLOT", help="a finger stored before the first command")
     args = parser.parse_args(argv)
-    timing = Timing.datasheet() if args.timing == "datasheet" else Timing.instant()
+    timing = Timing.named(args.timing)
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
