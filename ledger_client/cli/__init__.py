@@ -22,6 +22,7 @@ _COMMAND_MODULES = (
     "ledger_client.cli.workflows",
     "ledger_client.cli.ledger",
     "ledger_client.cli.band",
+    "ledger_client.cli.breakglass",
     "responder_app.cli",
     "hardware.cli",
 )
