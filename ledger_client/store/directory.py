@@ -6,6 +6,7 @@ half-written blob and a crash leaves either no blob or the whole one.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from pathlib import Path
@@ -46,6 +47,7 @@ class DirectoryStore:
         if path.exists():
             return digest  # content-addressed: same digest, same bytes (get re-checks)
         temp = path.with_name(f".{path.name}.{os.urandom(6).hex()}.tmp")
+        made_folder = not path.parent.exists()
         try:
             path.parent.mkdir(exist_ok=True)
             with open(temp, "xb") as out:
@@ -54,10 +56,12 @@ class DirectoryStore:
                 os.fsync(out.fileno())
             os.replace(temp, path)
         except OSError as exc:
-            try:
+            # A refused write leaves the store as it was: no temp file, no new empty folder.
+            with contextlib.suppress(OSError):
                 temp.unlink(missing_ok=True)
-            except OSError:
-                pass  # the temp file was never created
+            if made_folder:
+                with contextlib.suppress(OSError):  # another writer's blob may live there now
+                    path.parent.rmdir()
             raise StoreUnavailable(f"cannot write to record store {self.root}: {exc.strerror}") from None
         return digest
 

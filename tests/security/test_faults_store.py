@@ -32,14 +32,14 @@ if mode == "rlimit":
     resource.setrlimit(resource.RLIMIT_FSIZE, (1024 * 1024, 1024 * 1024))
 store = open_store(store_dir)
 kept = [store.put(os.urandom(4000)) for _ in range(5)]
-before = sorted(str(p.relative_to(store_dir)) for p in Path(store_dir).rglob("*") if p.is_file())
+before = sorted(str(p.relative_to(store_dir)) for p in Path(store_dir).rglob("*"))  # files and folders
 out = {"kept": [d.hex() for d in kept]}
 try:
     store.put(os.urandom(2048 * 1024))
     out["put"] = "stored"
 except StoreUnavailable as exc:
     out["put"] = str(exc)
-after = sorted(str(p.relative_to(store_dir)) for p in Path(store_dir).rglob("*") if p.is_file())
+after = sorted(str(p.relative_to(store_dir)) for p in Path(store_dir).rglob("*"))
 out["same_files"] = before == after
 out["readable"] = all(hashlib.sha256(store.get(d)).digest() == d for d in kept)
 patient, hospital, ek = SigningKey.generate(), SigningKey.generate(), RecipientKey.generate()
