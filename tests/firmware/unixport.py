@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hardware.hil.firmware import stage_mpy
+
 __all__ = ["REPO", "MICROPYTHON", "MPY_CROSS", "stage", "run_suite", "run_staged"]
 
 REPO = Path(__file__).resolve().parents[2]
@@ -22,20 +24,10 @@ FIRMWARE = REPO / "firmware"
 MP_TESTS = REPO / "tests" / "firmware" / "mp"
 
 
-def _compile(src: Path, dst: Path, extra: tuple[str, ...] = ()) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run([str(MPY_CROSS), *extra, "-o", str(dst), str(src)], check=True,
-                   capture_output=True, text=True)
-
-
 def stage(dest: Path) -> Path:
     """Compiles firmware/ and the mp tests under `dest`; returns the runner's path."""
-    for src in FIRMWARE.rglob("*.py"):
-        if src.name in ("main.py", "boot.py"):
-            continue  # run at boot on the band, never imported by tests
-        _compile(src, dest / "firmware" / src.relative_to(FIRMWARE).with_suffix(".mpy"))
-    for src in MP_TESTS.glob("*.py"):
-        _compile(src, dest / "tests" / src.with_suffix(".mpy").name)
+    stage_mpy(FIRMWARE, dest / "firmware")  # main.py and boot.py too: compiled, never imported
+    stage_mpy(MP_TESTS, dest / "tests")
     return dest / "tests"
 
 

@@ -1,5 +1,6 @@
-"""Stage the firmware, mp_fuzz_applet.py and mp_bruteforce.py as .mpy files and run them on
-the MicroPython unix port with the band's 64 KB heap."""
+"""Stage the firmware, the firmware tests' MicroPython helpers and this folder's mp/ scripts
+(mp_fuzz_applet, mp_bruteforce) as .mpy files, and run them on the MicroPython unix port with
+the band's 64 KB heap."""
 
 from __future__ import annotations
 
@@ -7,23 +8,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-__all__ = ["MODULES", "stage", "run", "run_bruteforce"]
+from hardware.hil.firmware import stage_mpy
+
+__all__ = ["stage", "run", "run_bruteforce"]
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-MODULES = ("applet", "vault", "proto", "lockout", "release", "enroll", "hmac_sha256",
-           "drivers/__init__", "drivers/r30x")
 
 
 def stage(dest: Path) -> Path:
-    for name in MODULES:
-        out = dest / (name + ".mpy")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([str(BIN / "mpy-cross"), "-o", str(out), str(REPO / "firmware" / (name + ".py"))],
-                       check=True, capture_output=True)
-    for script in ("mp_fuzz_applet", "mp_bruteforce"):
-        subprocess.run([str(BIN / "mpy-cross"), "-o", str(dest / (script + ".mpy")),
-                        str(Path(__file__).with_name(script + ".py"))], check=True, capture_output=True)
+    """One flat folder the scripts run in: firmware modules, fw_clock & co., the scripts."""
+    for source in (REPO / "firmware", REPO / "tests" / "firmware" / "mp", Path(__file__).with_name("mp")):
+        stage_mpy(source, dest)
     (dest / "state").mkdir(exist_ok=True)
     return dest
 

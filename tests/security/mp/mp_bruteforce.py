@@ -13,27 +13,11 @@ import sys
 
 import lockout
 import proto
+from fw_clock import FakeClock  # tests/firmware/mp: the one MicroPython test clock
 from applet import Applet
 from vault import Files, Vault
 
 SELECT = b"\x00\xa4\x04\x00\x09" + proto.AID + b"\x00"
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000
-
-    def ticks_ms(self):
-        return self.now
-
-    def ticks_diff(self, a, b):
-        return a - b
-
-    def ticks_add(self, a, b):
-        return a + b
-
-    def sleep_ms(self, ms):
-        self.now += ms
 
 
 class Impostor:
@@ -67,7 +51,7 @@ def main(root, seconds):
     files = Files()
     v = Vault(root, files)
     v.provision(bytes(16), bytes(20), bytes(32), b"blob" * 20, b"")
-    clock = Clock()
+    clock = FakeClock()
     start = clock.now
     attempts = 0
     while clock.now - start <= seconds * 1000:

@@ -17,28 +17,12 @@ import random
 import sys
 
 import proto
+from fw_clock import FakeClock  # tests/firmware/mp: the one MicroPython test clock
 from applet import Applet
 from vault import Vault
 
 INS = (0xA4, 0xC0, 0x10, 0x11, 0x12, 0x20, 0x40, 0x41, 0x50, 0x52, 0x00, 0xFF)
 SELECT = b"\x00\xa4\x04\x00\x09" + proto.AID + b"\x00"
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000
-
-    def ticks_ms(self):
-        return self.now
-
-    def ticks_diff(self, a, b):
-        return a - b
-
-    def ticks_add(self, a, b):
-        return a + b
-
-    def sleep_ms(self, ms):
-        self.now += ms
 
 
 class NoFinger:
@@ -130,7 +114,7 @@ def main(seed, count, root):
     for i in range(count):
         which = random.getrandbits(1)
         wired = random.getrandbits(1) == 1
-        applet = Applet(Vault(roots[which]), NoFinger(), Clock())
+        applet = Applet(Vault(roots[which]), NoFinger(), FakeClock())
         bad = None
         for _ in range(1 + random.getrandbits(3)):
             cmd = apdu()
