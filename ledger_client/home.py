@@ -8,6 +8,8 @@
       <role>s/<NAME>/identity.key Ed25519 key file (passphrase-protected)
                      recipient.key  HPKE key file: a patient's emergency key, an agency's key
                      info.json      public facts: role, name, public keys, agency, address
+      patients/<NAME>/seen-<LOG>.checkpoint  the last ledger checkpoint the patient's audit
+                     verified, per ledger (LOG: its origin's key hash); the next must extend it
 
 Names are what people type (`iceband grant alice st-mary`); keys never leave key files
 unencrypted. `info.json` holds only public data, so names resolve without a passphrase.
@@ -15,6 +17,7 @@ unencrypted. `info.json` holds only public data, so names resolve without a pass
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -192,6 +195,13 @@ class Home:
         self.identity(role, name)
         key_file = load_key_file(self._folder(role, name) / "recipient.key", passphrase)
         return RecipientKey.from_bytes(key_file.secret)
+
+    def seen_checkpoint_path(self, role: Role, name: str, ledger_key: bytes) -> Path:
+        """Where an identity keeps the last checkpoint it verified of the ledger with this key
+        (one file per ledger, so that two ledgers never look like a fork of each other)."""
+        self.identity(role, name)
+        log = hashlib.sha256(ledger_key).hexdigest()[:16]  # as the checkpoint's origin names it
+        return self._folder(role, name) / f"seen-{log}.checkpoint"
 
     def all_identities(self) -> list[Identity]:
         return [self.identity(role, name) for role in Role for name in self.names(role)]

@@ -7,7 +7,6 @@ import argparse
 import os
 import sys
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ledger_client.cli import CliError
@@ -107,15 +106,13 @@ def _prove(args: argparse.Namespace) -> int:
 
 @mapped_errors
 def _consistency(args: argparse.Namespace) -> int:
-    from ledger_client.ledger import Checkpoint
-    from ledger_client.ledger.merkle import verify_consistency
-    old = Checkpoint.from_text(Path(args.checkpoint).read_text(encoding="utf-8"))
+    from ledger_client.ledger.continuity import SeenCheckpoint, check_checkpoint
     with workspace_from(args) as ws:
         key = ws.ledger_public_key()
-        old.verify(key)
-        new = ws.ledger.checkpoint()
-        proof = ws.ledger.consistency_proof(old.tree_size, new.tree_size)
-    verify_consistency(old.tree_size, new.tree_size, old.root_hash, new.root_hash, proof)
+        old = SeenCheckpoint(args.checkpoint, key).load()  # its signature checked too
+        if old is None:
+            raise CliError(f"no checkpoint file {args.checkpoint}")
+        new = check_checkpoint(ws.ledger, key, old)  # ForkDetected: exit 4
     print(f"the ledger of size {new.tree_size} extends your checkpoint of size {old.tree_size}: "
           "nothing was rewritten")
     return 0

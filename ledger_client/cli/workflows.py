@@ -67,14 +67,18 @@ def mapped_errors(func: Callable[[argparse.Namespace], int]) -> Callable[[argpar
         from ledger_client.ledger import (
             BadCheckpoint, LedgerCorrupt, LedgerError, LedgerUnavailable, MalformedEntry,
             ProofError, RefusedWrite, UnknownBackend)
+        from ledger_client.ledger.continuity import AuditError, ForkDetected
         from ledger_client.store import BlobMissing, HashMismatch, StoreError
         from ledger_client.workflows import WorkflowError
         try:
             return func(args)
         except RefusedWrite as exc:
             raise CliError(f"the ledger refused the write: {exc}", EXIT_REFUSED) from None
+        except ForkDetected as exc:
+            raise CliError(f"FORK DETECTED: {exc}; the checkpoint you verified before is kept, "
+                           "do not trust this ledger", EXIT_TAMPERED) from None
         except (HashMismatch, ProofError, BadCheckpoint, LedgerCorrupt, MalformedEntry,
-                DecryptError) as exc:
+                DecryptError, AuditError) as exc:
             raise CliError(f"verification failed: {exc}", EXIT_TAMPERED) from None
         except (LedgerUnavailable, BlobMissing, UnknownBackend) as exc:
             raise CliError(str(exc), EXIT_UNAVAILABLE) from None

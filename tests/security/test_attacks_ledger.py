@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from ledger_client.breakglass import ForkDetected, SeenCheckpoint, patient_audit
 from ledger_client.crypto import RecipientKey, SigningKey, address_bytes, patient_address
 from ledger_client.crypto.records import encrypt_record
 from ledger_client.ledger.author import make_entry, write
+from ledger_client.ledger.continuity import ForkDetected, SeenCheckpoint
 from ledger_client.ledger.entries import (
     EmergencyAccess, HospitalGranted, HospitalRevoked, PatientRegistered, RecordAnchored,
     ResponderRevoked)
@@ -20,6 +20,7 @@ from ledger_client.ledger.errors import Refusal, RefusedWrite
 from ledger_client.ledger.protocol import Ledger, ResponderStatus
 from ledger_client.ledger.sqlite import SqliteLedger
 from ledger_client.ledger.verify import verify_ledger_file
+from ledger_client.workflows.audit import audit_ledger
 from responder_app import errors as e
 from responder_app.demo import DEMO_FINGER
 from sec_world import Scene
@@ -136,7 +137,8 @@ def test_lying_store_serving_another_ciphertext_is_refused_by_the_ledger_hash(sc
 
 
 def test_forked_ledger_is_detected_by_the_patients_audit(tmp_path: Path) -> None:
-    """The operator keeps two ledger files under one key and shows each reader a different one."""
+    """The operator keeps two ledger files under one key and shows each reader a different one.
+    (Through `iceband audit`: tests/workflows/test_audit_continuity.py.)"""
     operator = SigningKey.generate()
     patient, ek = SigningKey.generate(), RecipientKey.generate()
     address = address_bytes(patient_address(patient.verify_key))
@@ -148,18 +150,21 @@ def test_forked_ledger_is_detected_by_the_patients_audit(tmp_path: Path) -> None
         hospital_a, hospital_b = SigningKey.generate(), SigningKey.generate()
         write(honest, patient, HospitalGranted(hospital_a.verify_key.to_bytes()))
         seen = SeenCheckpoint(tmp_path / "seen.txt", operator.verify_key.to_bytes())
-        first = patient_audit(honest, seen.ledger_key, address, seen)
-        assert first.checkpoint.tree_size == 2 and len(first.changes) == 2
+        first = audit_ledger(honest, address, ledger_key=seen.ledger_key, seen=seen)
+        assert first.tree_size == 2 and len(first.events) == 2 and first.overrides == []
+        saved = seen.load()
+        assert saved is not None and saved.tree_size == 2 and saved.root_hash.hex() == first.root_hash
         # the fork: the same history up to 1, then a different entry 1 and one more
         write(forked, patient, HospitalGranted(hospital_b.verify_key.to_bytes()))
         write(forked, patient, HospitalRevoked(hospital_b.verify_key.to_bytes()))
         assert forked.checkpoint().tree_size == 3  # signed, and larger: looks like progress
         with pytest.raises(ForkDetected, match="does not extend"):
-            patient_audit(forked, seen.ledger_key, address, seen)
-        assert seen.load() == first.checkpoint  # the fork's checkpoint was not adopted
+            audit_ledger(forked, address, ledger_key=seen.ledger_key, seen=seen)
+        assert seen.load() == saved  # the fork's checkpoint was not adopted
         # the honest ledger moving on still audits
         write(honest, patient, HospitalRevoked(hospital_a.verify_key.to_bytes()))
-        assert patient_audit(honest, seen.ledger_key, address, seen).checkpoint.tree_size == 3
+        again = audit_ledger(honest, address, ledger_key=seen.ledger_key, seen=seen)
+        assert again.tree_size == 3 and again.seen_tree_size == 2
     finally:
         honest.close()
         forked.close()
@@ -172,11 +177,13 @@ def test_rolled_back_ledger_is_detected(tmp_path: Path) -> None:
     with SqliteLedger(tmp_path / "a.db", signing_key=operator) as ledger:
         write(ledger, patient, PatientRegistered(RecipientKey.generate().public_key().to_bytes()))
         write(ledger, patient, HospitalGranted(os.urandom(32)))
-        patient_audit(ledger, seen.ledger_key, address, seen)
+        audit_ledger(ledger, address, ledger_key=seen.ledger_key, seen=seen)
+    saved = seen.load()
     with SqliteLedger(tmp_path / "old.db", signing_key=operator) as old:  # a restored backup
         write(old, patient, PatientRegistered(RecipientKey.generate().public_key().to_bytes()))
         with pytest.raises(ForkDetected, match="shrank"):
-            patient_audit(old, seen.ledger_key, address, seen)
+            audit_ledger(old, address, ledger_key=seen.ledger_key, seen=seen)
+    assert seen.load() == saved
 
 
 class AgencyGone:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ledger_client.breakglass import patient_audit, render_audit
 from ledger_client.crypto import address_bytes
+from ledger_client.workflows.audit import audit_ledger
 from responder_app.demo import DEMO_FINGER
 from sec_world import Scene
 
@@ -64,11 +64,17 @@ def test_a_dumped_band_flash_holds_no_emergency_key_and_no_health_data(scene: Sc
 def test_every_access_is_in_the_patients_verified_audit(scene: Scene) -> None:
     _access(scene)
     _access(scene)
-    with scene.ledger() as ledger:  # type: ignore[attr-defined]
-        report = patient_audit(ledger, ledger.public_key, address_bytes(scene.world.address))
     responder = scene.world.responder_key.verify_key.to_bytes()
-    assert [a.entry.author for a in report.accesses] == [responder, responder]
-    assert [a.entry.body.release_counter for a in report.accesses] == [1, 2]
+    with scene.ledger() as ledger:  # type: ignore[attr-defined]
+        report = audit_ledger(ledger, address_bytes(scene.world.address),
+                              ledger_key=ledger.public_key,
+                              names={responder: "responder Demo Responder"})
+    accesses = [e for e in report.events if e.kind == "emergency_access"]
+    assert [a.who for a in accesses] == ["responder Demo Responder"] * 2
+    assert ["release #1" in accesses[0].what, "release #2" in accesses[1].what] == [True, True]
+    assert all(a.proof == "inclusion proof verified" and not a.override for a in accesses)
     assert report.overrides == []
-    text = render_audit(report, {responder: "Demo Responder"})
-    assert text.count("emergency access by Demo Responder") == 2 and "OVERRIDE" not in text
+    text = report.render_text()
+    shown = [line for line in text.splitlines() if "emergency_access" in line]
+    assert len(shown) == 2 and all("responder Demo Responder" in line for line in shown)
+    assert "OVERRIDE" not in text

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from ledger_client.breakglass import (
-    AnsweredEntries, BreakGlassKit, BreakGlassRefused, make_kit, new_request, patient_audit,
-    recover_emergency_key, release_share, render_audit)
+    AnsweredEntries, BreakGlassKit, BreakGlassRefused, make_kit, new_request,
+    recover_emergency_key, release_share)
 from ledger_client.crypto import RecipientKey, SigningKey, address_bytes
 from ledger_client.crypto.errors import DecryptError, MalformedBlob
 from ledger_client.crypto.records import decrypt_record
@@ -20,6 +20,7 @@ from ledger_client.ledger.entries import AgencyRegistered, BreakGlass
 from ledger_client.ledger.errors import Refusal, RefusedWrite
 from ledger_client.ledger.sqlite import SqliteLedger
 from ledger_client.store import open_store
+from ledger_client.workflows.audit import audit_ledger
 from responder_app import errors as e
 from responder_app.demo import WRONG_FINGER
 from sec_world import Scene
@@ -95,9 +96,11 @@ def test_quorum_releases_the_key_for_one_access_and_the_audit_shows_it_first(
         # one access: the same entry is never answered twice
         with pytest.raises(BreakGlassRefused, match="answered already"):
             auth.release(ledger, 0, index, request)
-        report = patient_audit(ledger, auth.ledger_key, address_bytes(world.address))
+        report = audit_ledger(ledger, address_bytes(world.address), ledger_key=auth.ledger_key,
+                              names={world.responder_key.verify_key.to_bytes(): "Demo Responder"})
     assert [o.index for o in report.overrides] == [index]
-    text = render_audit(report, {world.responder_key.verify_key.to_bytes(): "Demo Responder"})
+    assert [e.index for e in report.events if e.override] == [index]
+    text = report.render_text()
     assert text.splitlines()[1].startswith("!! EMERGENCY OVERRIDE (break-glass)")
     assert "Demo Responder" in text and "approved by 3 authorities" in text
 
