@@ -139,3 +139,13 @@ def test_break_glass_comes_first_in_the_audit(iceband: Iceband, ips_file: Path) 
     assert override["proof"] == "inclusion proof verified"
     assert [e["index"] for e in report["events"] if e["override"]] == [entry]
     assert report["events"][-1]["kind"] == "emergency_access"  # events stay in log order
+
+
+def test_an_altered_saved_checkpoint_fails_the_audit(iceband: Iceband, ips_file: Path) -> None:
+    """Whoever edits the patient's saved checkpoint cannot make an older history pass."""
+    _, saved, size = _audited_world(iceband, ips_file)
+    lines = saved.decode().split("\n")
+    lines[1] = str(size - 1)  # a smaller tree the ledger key never signed
+    _seen_file(iceband.home).write_text("\n".join(lines))
+    result = iceband("audit", "alice")
+    assert result.code == 4 and "signature does not verify" in result.err
