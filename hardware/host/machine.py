@@ -166,7 +166,7 @@ class UART:
             self._line = _open_line(self._id, self.baudrate)
             if self._line is not None:
                 self._poller = select.poll()  # made once: polling allocates nothing per read
-                self._poller.register(self._line.pollable(), select.POLLIN)  # type: ignore[attr-defined]
+                self._poller.register(self._line.pollable(), select.POLLIN)  # type: ignore[attr-defined,arg-type]
         else:
             self._line.set_baudrate(self.baudrate)
 
