@@ -9,7 +9,7 @@ STAMPS := $(VENV)/.stamps
 
 PYTEST_ARGS ?=
 
-.PHONY: demo test setup clean lint
+.PHONY: demo test setup clean
 
 demo: setup
 	$(BIN)/iceband demo
