@@ -178,6 +178,8 @@ class BandProtocol:
         while sw & 0xFF00 == 0x6100:
             more = sw & 0xFF or 256
             response = self._exchange(build_apdu(_CLA_ISO, Ins.GET_RESPONSE, 0, 0, le=more))
+            if len(response) == 2:  # each round must bring data, or a band could hold us forever
+                raise ProtocolError("the band announced more data (61xx) and sent none")
             body += response[:-2]
             sw = int.from_bytes(response[-2:], "big")
             if len(body) > _MAX_BODY:

@@ -83,6 +83,18 @@ def test_a_long_result_is_collected_with_get_response() -> None:
     assert release.sealed_blob == blob and device.done()
 
 
+def test_more_data_announced_but_never_sent_is_a_protocol_error() -> None:
+    # A band answering 6100 with no data to every GET RESPONSE would otherwise hold the
+    # host in send() for ever: the second empty round is refused.
+    device = ScriptedDevice([
+        (SELECT, "6100"),
+        ("00C0000000", "6100"),
+    ])
+    with pytest.raises(ProtocolError, match="announced more data"):
+        BandProtocol(device).select()
+    assert device.done()
+
+
 def test_no_match_carries_attempts_and_lockout() -> None:
     device = ScriptedDevice([(BEGIN, "9000"), (POLL, "6203"), (POLL, "850400000000" "63C2")])
     with pytest.raises(NoMatch) as info:
