@@ -9,8 +9,9 @@
 4. Each authority releases its share only for an entry that is on the ledger (proven by an
    inclusion proof in a checkpoint signed by the pinned ledger key), that names the kit's
    patient, that carries its own valid approval, whose nonce matches the requester's key, and
-   that it has not answered before (one access per entry). The share goes sealed to the
-   requester's one-time key, bound to the entry's hash.
+   whose request (responder, nonce) it has not answered before, at whatever entry index: one
+   access per request, even from a ledger that logged the same override twice. The share
+   goes sealed to the requester's one-time key, bound to the entry's hash.
 5. The responder opens k shares and recovers EK for this access.
 """
 
@@ -67,25 +68,54 @@ def new_request(responder: bytes, patient: bytes, reason: str) -> BreakGlassRequ
 
 
 class AnsweredEntries:
-    """The entries an authority already answered, one line each, appended and synced:
-    a break-glass entry opens the key for one access only."""
+    """The requests an authority already answered, one line each, appended and synced: a
+    request (its responder and nonce, which names the one-time key) opens the key for one
+    access only, however many ledger entries carry it. Lines are `<responder hex> <nonce hex>`;
+    a file from before holds `<origin> <entry index>` lines, still honoured (`legacy_indexes`)."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
 
-    def _key(self, origin: str, index: int) -> str:
-        return f"{origin} {index}"
+    def _lines(self) -> list[str]:
+        return self.path.read_text().splitlines() if self.path.exists() else []
 
-    def contains(self, origin: str, index: int) -> bool:
-        if not self.path.exists():
-            return False
-        return self._key(origin, index) in self.path.read_text().splitlines()
+    @staticmethod
+    def _key(responder: bytes, nonce: bytes) -> str:
+        return f"{responder.hex()} {nonce.hex()}"
 
-    def add(self, origin: str, index: int) -> None:
+    def contains(self, responder: bytes, nonce: bytes) -> bool:
+        return self._key(responder, nonce) in self._lines()
+
+    def legacy_indexes(self, origin: str) -> list[int]:
+        """Entry indexes answered on the ledger `origin` under the older, per-entry format."""
+        found = []
+        for line in self._lines():
+            where, _, index = line.rpartition(" ")
+            if where == origin and index.isdigit():
+                found.append(int(index))
+        return found
+
+    def add(self, responder: bytes, nonce: bytes) -> None:
         with open(self.path, "a", encoding="ascii") as f:
-            f.write(self._key(origin, index) + "\n")
+            f.write(self._key(responder, nonce) + "\n")
             f.flush()
             os.fsync(f.fileno())
+
+
+def _answered_before(answered: AnsweredEntries, ledger: Ledger, origin: str,
+                     entry: SignedEntry, body: BreakGlass) -> bool:
+    """True when this request (responder, nonce) was answered already, in either format."""
+    if answered.contains(entry.author, body.nonce):
+        return True
+    for index in answered.legacy_indexes(origin):
+        try:
+            old = ledger.entry(index)
+        except (IndexError, LedgerError):
+            return True  # cannot tell which request it was: refuse rather than release twice
+        if isinstance(old.body, BreakGlass) and \
+                (old.author, old.body.nonce) == (entry.author, body.nonce):
+            return True
+    return False
 
 
 def _proven_entry(ledger: Ledger, ledger_key: bytes, index: int) -> tuple[SignedEntry, str]:
@@ -125,15 +155,16 @@ def release_share(kit: BreakGlassKit, *, ledger: Ledger, ledger_key: bytes, entr
             mine[0].signature, break_glass_statement(entry.author, body))
     except InvalidSignature:
         raise BreakGlassRefused("this authority did not approve that entry") from None
-    if answered.contains(origin, entry_index):
-        raise BreakGlassRefused(f"entry {entry_index} was answered already (one access per entry)")
+    if _answered_before(answered, ledger, origin, entry, body):
+        raise BreakGlassRefused(f"the request of entry {entry_index} (responder and nonce) was "
+                                "answered already (one access per request)")
     share = kit.share_of(me)
     try:
         plain = open_sealed(share.sealed, agency_recipient,
                             info=share_info(kit.header(), me, share.index))
     except CryptoError as exc:
         raise BreakGlassRefused(f"this authority's share does not open: {exc}") from None
-    answered.add(origin, entry_index)
+    answered.add(entry.author, body.nonce)
     leaf = hash_leaf(encode_entry(entry))
     return bytes([share.index]) + seal(plain, requester_key, info=_RESEAL_INFO + leaf)
 

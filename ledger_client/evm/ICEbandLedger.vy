@@ -56,6 +56,7 @@ records: HashMap[address, HashMap[bytes32, uint256]]  # version | block << 32
 grants: public(HashMap[address, HashMap[bytes32, bool]])
 devices: HashMap[bytes32, uint256]
 responder_agency: public(HashMap[bytes32, bytes32])
+break_glass_logged: public(HashMap[address, HashMap[bytes16, bool]])  # (patient, nonce) used
 
 
 @deploy
@@ -190,7 +191,13 @@ def _apply(entry: Bytes[MAX_ENTRY]):
         self._check_responder(slot)
         patient = self._patient_field(entry)
         assert self.patients[patient] != 0, "5:patient not registered"
-        self._check_quorum(entry)
+        # body: patient 20 | reason u8-len text | nonce 16 | approvals
+        nonce_at: uint256 = BODY + 21 + self._uint(slice(entry, BODY + 20, 1))
+        nonce: bytes16 = convert(slice(entry, nonce_at, 16), bytes16)
+        assert not self.break_glass_logged[patient][nonce], \
+            "15:a break-glass with this nonce is already logged for this patient"
+        self._check_quorum(entry, nonce_at + 16)
+        self.break_glass_logged[patient][nonce] = True
     else:
         raise "1:unknown entry kind"
 
@@ -266,13 +273,11 @@ def _check_device(patient: address, key: bytes32):
 
 @view
 @internal
-def _check_quorum(entry: Bytes[MAX_ENTRY]):
-    # body: patient 20 | reason u8-len text | nonce 16 | count u8 | count x (agency 32 | sig 64)
-    reason_len: uint256 = self._uint(slice(entry, BODY + 20, 1))
-    pos: uint256 = BODY + 21 + reason_len + 16
-    count: uint256 = self._uint(slice(entry, pos, 1))
+def _check_quorum(entry: Bytes[MAX_ENTRY], approvals_at: uint256):
+    # approvals: count u8 | count x (agency 32 | sig 64)
+    count: uint256 = self._uint(slice(entry, approvals_at, 1))
     assert count <= MAX_APPROVALS, "1:too many approvals"
-    pos += 1
+    pos: uint256 = approvals_at + 1
     seen: DynArray[bytes32, MAX_APPROVALS] = []
     for i: uint256 in range(MAX_APPROVALS):
         if i >= count:

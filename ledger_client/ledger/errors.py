@@ -34,6 +34,7 @@ class Refusal(IntEnum):
     UNKNOWN_DEVICE = 12
     REVOKED_DEVICE = 13
     QUORUM_NOT_MET = 14
+    REPLAYED_BREAK_GLASS = 15  # a break-glass (patient, nonce) already on the ledger
     UNKNOWN = 255             # a backend's code we do not know; still constructs
 
     @classmethod

@@ -48,6 +48,7 @@ class State(Protocol):
     def device(self, device_id: bytes) -> tuple[bytes, bool] | None: ...   # (patient, revoked)
     def is_agency(self, agency: bytes) -> bool: ...
     def responder(self, responder: bytes) -> tuple[bytes, bool] | None: ...  # (agency, revoked)
+    def break_glass_logged(self, patient: bytes, nonce: bytes) -> bool: ...
 
     def set_sequence(self, author: bytes, sequence: int) -> None: ...
     def add_patient(self, patient: bytes, index: int) -> None: ...
@@ -57,6 +58,7 @@ class State(Protocol):
     def set_agency(self, agency: bytes, index: int) -> None: ...
     def set_responder(self, responder: bytes, agency: bytes, revoked: bool) -> None: ...
     def add_patient_entry(self, patient: bytes, index: int) -> None: ...
+    def add_break_glass(self, patient: bytes, nonce: bytes, index: int) -> None: ...
 
 
 @dataclass
@@ -69,6 +71,7 @@ class MemoryState:
     devices: dict[bytes, tuple[bytes, bool]] = field(default_factory=dict)
     agencies: dict[bytes, int] = field(default_factory=dict)
     responders: dict[bytes, tuple[bytes, bool]] = field(default_factory=dict)
+    break_glass: dict[tuple[bytes, bytes], int] = field(default_factory=dict)
     patient_entries: int = 0
 
     def next_sequence(self, author: bytes) -> int:
@@ -93,6 +96,9 @@ class MemoryState:
     def responder(self, responder: bytes) -> tuple[bytes, bool] | None:
         return self.responders.get(responder)
 
+    def break_glass_logged(self, patient: bytes, nonce: bytes) -> bool:
+        return (patient, nonce) in self.break_glass
+
     def set_sequence(self, author: bytes, sequence: int) -> None:
         self.sequences[author] = sequence
 
@@ -116,6 +122,9 @@ class MemoryState:
 
     def add_patient_entry(self, patient: bytes, index: int) -> None:
         self.patient_entries += 1
+
+    def add_break_glass(self, patient: bytes, nonce: bytes, index: int) -> None:
+        self.break_glass[(patient, nonce)] = index
 
 
 def patient_of(entry: SignedEntry) -> bytes | None:
@@ -242,6 +251,10 @@ def check(entry: SignedEntry, state: State, *, signature: bool = True) -> None:
     elif isinstance(body, BreakGlass):
         _check_responder(state, author)
         _check_patient(state, body.patient)
+        if state.break_glass_logged(body.patient, body.nonce):
+            raise _refuse(Refusal.REPLAYED_BREAK_GLASS,
+                          f"a break-glass with nonce {body.nonce.hex()} is already logged for "
+                          "this patient: approvals open one access only")
         _check_quorum(entry, body, state)
     else:  # pragma: no cover - the codec admits only the kinds above
         raise _refuse(Refusal.MALFORMED, f"unknown body {type(body).__name__}")
@@ -269,6 +282,8 @@ def apply(entry: SignedEntry, index: int, state: State) -> None:
         state.set_responder(body.responder, author, False)
     elif isinstance(body, ResponderRevoked):
         state.set_responder(body.responder, author, True)
+    elif isinstance(body, BreakGlass):
+        state.add_break_glass(body.patient, body.nonce, index)
     patient = patient_of(entry)
     if patient is not None:
         state.add_patient_entry(patient, index)

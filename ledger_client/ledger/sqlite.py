@@ -31,7 +31,8 @@ from ledger_client.ledger.protocol import (
     Capabilities, Receipt, RecordAnchor, ResponderStatus)
 from ledger_client.ledger.signatures import SignaturePool
 from ledger_client.ledger.sqlite_files import default_key_path, load_or_create_key, path_from_url
-from ledger_client.ledger.sqlite_schema import SCHEMA, SCHEMA_VERSION, SqliteState, node_row_id
+from ledger_client.ledger.sqlite_schema import (
+    BREAK_GLASS_TABLE, SCHEMA, SCHEMA_VERSION, SqliteState, backfill_break_glass, has_table, node_row_id)
 
 __all__ = ["SqliteLedger", "open_sqlite_ledger", "path_from_url", "default_key_path"]
 
@@ -55,7 +56,10 @@ class SqliteLedger:
             self._db.text_factory = bytes  # a blob altered into TEXT still reads as bytes
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")  # WAL: a crash loses no committed order
+            older_file = has_table(self._db, "entries") and not has_table(self._db, BREAK_GLASS_TABLE)
             self._db.executescript(SCHEMA)
+            if older_file:
+                backfill_break_glass(self._db)
         except sqlite3.Error as exc:
             raise LedgerUnavailable(f"cannot open ledger {self.path}: {exc}") from None
         self._lock = threading.RLock()

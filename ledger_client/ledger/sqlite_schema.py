@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import sqlite3
 
-__all__ = ["SCHEMA_VERSION", "SCHEMA", "SqliteState", "node_row_id"]
+from ledger_client.ledger.codec import decode_entry
+from ledger_client.ledger.entries import BreakGlass, EntryKind
+from ledger_client.ledger.errors import MalformedEntry
+
+__all__ = ["SCHEMA_VERSION", "SCHEMA", "SqliteState", "node_row_id", "has_table",
+           "backfill_break_glass"]
 
 SCHEMA_VERSION = 1
 
@@ -31,11 +36,45 @@ CREATE TABLE IF NOT EXISTS responders (responder BLOB PRIMARY KEY, agency BLOB N
     revoked INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS patient_entries (patient BLOB, idx INTEGER,
     PRIMARY KEY (patient, idx)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS break_glass (patient BLOB, nonce BLOB, idx INTEGER NOT NULL,
+    PRIMARY KEY (patient, nonce)) WITHOUT ROWID;
 """
+
+# `break_glass` came after version 1 files were written: a file opened without it gets the
+# table filled from its entries (`backfill_break_glass`), so the schema version stays 1.
+BREAK_GLASS_TABLE = "break_glass"
 
 # The derived tables, in the order `verify` compares them, with their key columns.
 DERIVED_TABLES = ("authors", "patients", "grants", "records", "devices", "agencies",
-                  "responders", "patient_entries")
+                  "responders", "break_glass", "patient_entries")
+
+
+def has_table(db: sqlite3.Connection, name: str) -> bool:
+    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                      (name,)).fetchone() is not None
+
+
+def backfill_break_glass(db: sqlite3.Connection) -> None:
+    """Fill a just-created `break_glass` table from the entries already in the file (the
+    first of any duplicate logged before the rule existed keeps the row; `verify` reports
+    the duplicate). Runs in its own write transaction."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        rows = db.execute("SELECT idx, data FROM entries WHERE substr(data, 2, 1) = ? "
+                          "ORDER BY idx", (bytes([EntryKind.BREAK_GLASS]),)).fetchall()
+        for index, data in rows:
+            try:
+                body = decode_entry(bytes(data)).body
+            except MalformedEntry:
+                continue  # a damaged entry: `verify` names it
+            if isinstance(body, BreakGlass):
+                db.execute("INSERT OR IGNORE INTO break_glass VALUES (?, ?, ?)",
+                           (body.patient, body.nonce, index))
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
 
 
 def node_row_id(level: int, index: int) -> int:
@@ -80,6 +119,10 @@ class SqliteState:
         row = self._one("SELECT agency, revoked FROM responders WHERE responder = ?", responder)
         return None if row is None else (row[0], bool(row[1]))
 
+    def break_glass_logged(self, patient: bytes, nonce: bytes) -> bool:
+        return self._one("SELECT 1 FROM break_glass WHERE patient = ? AND nonce = ?",
+                         patient, nonce) is not None
+
     def set_sequence(self, author: bytes, sequence: int) -> None:
         self._db.execute("INSERT OR REPLACE INTO authors VALUES (?, ?)", (author, sequence))
 
@@ -107,3 +150,6 @@ class SqliteState:
 
     def add_patient_entry(self, patient: bytes, index: int) -> None:
         self._db.execute("INSERT INTO patient_entries VALUES (?, ?)", (patient, index))
+
+    def add_break_glass(self, patient: bytes, nonce: bytes, index: int) -> None:
+        self._db.execute("INSERT INTO break_glass VALUES (?, ?, ?)", (patient, nonce, index))

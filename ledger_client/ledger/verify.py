@@ -19,7 +19,8 @@ from ledger_client.ledger.codec import decode_entry
 from ledger_client.ledger.errors import LedgerCorrupt, MalformedEntry, RefusedWrite
 from ledger_client.ledger.merkle import EMPTY_ROOT, fold, hash_children, hash_leaf
 from ledger_client.ledger.signatures import SignaturePool
-from ledger_client.ledger.sqlite_schema import SCHEMA_VERSION, node_row_id
+from ledger_client.ledger.sqlite_schema import (
+    BREAK_GLASS_TABLE, SCHEMA_VERSION, has_table, node_row_id)
 
 __all__ = ["VerifyReport", "verify_ledger_file"]
 
@@ -139,6 +140,8 @@ def _compare_derived(db: sqlite3.Connection, state: rules.MemoryState, patient_d
         "agencies": set(state.agencies.items()),
         "responders": {(r, a, int(x)) for r, (a, x) in state.responders.items()},
     }
+    if has_table(db, BREAK_GLASS_TABLE):  # absent from a file not opened since it was added
+        expected[BREAK_GLASS_TABLE] = {(p, n, i) for (p, n), i in state.break_glass.items()}
     for table, rows in expected.items():
         stored = {tuple(bytes(v) if isinstance(v, (bytes, memoryview)) else v for v in row)
                   for row in db.execute(f"SELECT * FROM {table}")}  # table names are ours

@@ -328,3 +328,39 @@ def test_opening_a_damaged_or_foreign_file_is_a_clear_error(tmp_path: Path) -> N
             SqliteLedger(copy)
     with pytest.raises(LedgerError, match="not this ledger's key"):
         SqliteLedger(tmp_path / "l.db", signing_key=SigningKey.generate())
+
+
+def test_break_glass_table_is_checked_and_filled_when_an_older_file_lacks_it(tmp_path: Path) -> None:
+    from ledger_client.ledger import AgencyRegistered, BreakGlass, Refusal, RefusedWrite
+    from ledger_client.ledger.author import approve_break_glass
+    path = tmp_path / "l.db"
+    ledger, cast = populated(path, accesses=1)
+    second = SigningKey.generate()
+    write(ledger, second, AgencyRegistered("County Fire", b"\x01" + bytes(32)))
+    body = BreakGlass(cast.address, "finger unreadable", bytes(range(16)))
+    body = BreakGlass(body.patient, body.reason, body.nonce, tuple(
+        approve_break_glass(a, cast.pub(cast.responder), body) for a in (cast.agency, second)))
+    index = write(ledger, cast.responder, body).index
+    ledger.close()
+
+    def tampered(sql: str) -> Path:
+        copy = tmp_path / "copy.db"
+        copy.write_bytes(path.read_bytes())
+        with sqlite3.connect(copy) as db:
+            db.execute(sql)
+        return copy
+
+    for sql in ("DELETE FROM break_glass", "UPDATE break_glass SET idx = idx - 1",
+                "INSERT INTO break_glass VALUES (zeroblob(20), zeroblob(16), 1)"):
+        with pytest.raises(LedgerCorrupt, match="break_glass"):
+            verify_ledger_file(tampered(sql))
+    older = tampered("DROP TABLE break_glass")  # a file written before the table existed
+    verify_ledger_file(older)
+    with SqliteLedger(older) as reopened:  # fills the table from the entries
+        with pytest.raises(RefusedWrite) as info:
+            write(reopened, cast.responder, body)
+        assert info.value.reason is Refusal.REPLAYED_BREAK_GLASS
+    with sqlite3.connect(older) as db:
+        assert db.execute("SELECT patient, nonce, idx FROM break_glass").fetchall() == \
+            [(cast.address, body.nonce, index)]
+    verify_ledger_file(older)

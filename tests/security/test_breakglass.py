@@ -157,3 +157,50 @@ def test_kit_is_checked_and_tampering_fails_closed(auth: Authorities) -> None:
     kit = BreakGlassKit.from_bytes(bytes(flipped))
     with pytest.raises(DecryptError):
         kit.unwrap(bytes(32))
+
+
+def test_the_ledger_refuses_the_same_override_twice(scene: Scene, auth: Authorities) -> None:
+    """The review's replay: the same body and approvals appended again are refused."""
+    world = scene.world
+    request, index, entry = _log_override(scene, auth, [0, 2, 4])
+    with scene.ledger() as ledger:  # type: ignore[attr-defined]
+        size = ledger.size()
+        with pytest.raises(RefusedWrite) as refused:
+            write(ledger, world.responder_key, entry.body)
+        assert refused.value.reason is Refusal.REPLAYED_BREAK_GLASS and ledger.size() == size
+
+
+def _log_pre_fix_duplicate(scene: Scene, body: BreakGlass, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Append `body` again as a ledger without the replay rule did (an old ledger file)."""
+    from ledger_client.ledger.sqlite_schema import SqliteState
+    with monkeypatch.context() as patch:
+        patch.setattr(SqliteState, "break_glass_logged", lambda self, patient, nonce: False)
+        patch.setattr(SqliteState, "add_break_glass", lambda self, patient, nonce, index: None)
+        with scene.ledger() as ledger:  # type: ignore[attr-defined]
+            return write(ledger, scene.world.responder_key, body).index
+
+
+def test_an_old_ledger_holding_the_override_twice_releases_once(
+        scene: Scene, auth: Authorities, monkeypatch: pytest.MonkeyPatch) -> None:
+    request, first, entry = _log_override(scene, auth, [0, 2, 4])
+    second = _log_pre_fix_duplicate(scene, entry.body, monkeypatch)  # type: ignore[arg-type]
+    assert second != first
+    with scene.ledger() as ledger:  # type: ignore[attr-defined]
+        answers = {auth.pubs[i]: auth.release(ledger, i, first, request) for i in (0, 2, 4)}
+        for i in (0, 2, 4):  # the duplicate entry is proven on the ledger, yet: no new decision
+            with pytest.raises(BreakGlassRefused, match="answered already"):
+                auth.release(ledger, i, second, request)
+    assert recover_emergency_key(auth.kit, request, entry, answers).to_bytes() == \
+        scene.world.patient_ek.to_bytes()
+
+
+def test_an_answered_file_of_the_per_entry_format_still_refuses_the_duplicate(
+        scene: Scene, auth: Authorities, monkeypatch: pytest.MonkeyPatch) -> None:
+    request, first, entry = _log_override(scene, auth, [0, 2, 4])
+    second = _log_pre_fix_duplicate(scene, entry.body, monkeypatch)  # type: ignore[arg-type]
+    with scene.ledger() as ledger:  # type: ignore[attr-defined]
+        origin = ledger.checkpoint().origin
+        auth.answered[0].path.write_text(f"{origin} {first}\n")  # answered before the upgrade
+        with pytest.raises(BreakGlassRefused, match="answered already"):
+            auth.release(ledger, 0, second, request)
+        auth.release(ledger, 2, second, request)  # another authority never answered it

@@ -13,6 +13,7 @@ from ledger_client.ledger import (
     HospitalGranted, HospitalRevoked, Ledger, PatientRegistered, Refusal, RefusedWrite,
     ResponderRegistered, ResponderRevoked, ResponderStatus)
 from ledger_client.ledger.author import approve_break_glass, make_entry, write
+from ledger_client.ledger.rules import address_of
 
 from .actors import Cast
 
@@ -228,3 +229,40 @@ def test_a_batch_is_all_or_nothing(ledger_backend: Ledger) -> None:
     assert ledger_backend.size() == 0 and ledger_backend.next_sequence(cast.pub(cast.patient)) == 0
     receipts = ledger_backend.append_batch([register, grant])
     assert [r.index for r in receipts] == [0, 1] and ledger_backend.size() == 2
+
+
+def test_a_break_glass_is_logged_once_per_patient_and_nonce(ledger_backend: Ledger) -> None:
+    cast = Cast(ledger_backend).setup_all()
+    second = SigningKey.generate()
+    write(ledger_backend, second, AgencyRegistered("County Fire", b"\x01" + bytes(32)))
+    responder = cast.pub(cast.responder)
+
+    def approved(body: BreakGlass) -> BreakGlass:
+        return dataclasses.replace(body, approvals=tuple(
+            approve_break_glass(agency, responder, body) for agency in (cast.agency, second)))
+
+    body = approved(BreakGlass(cast.address, "finger unreadable: burns", os.urandom(16)))
+    write(ledger_backend, cast.responder, body)
+    # the same approvals again: no new decision, so no second access
+    error = refused(ledger_backend, cast.responder, body, Refusal.REPLAYED_BREAK_GLASS)
+    assert "already logged" in error.detail
+    # fresh approvals over another reason do not make the used nonce new
+    refused(ledger_backend, cast.responder,
+            approved(BreakGlass(cast.address, "another reason", body.nonce)),
+            Refusal.REPLAYED_BREAK_GLASS)
+    # nor does a batch holding the same break-glass twice: all or nothing
+    size = ledger_backend.size()
+    fresh = approved(BreakGlass(cast.address, "finger unreadable: burns", os.urandom(16)))
+    first = make_entry(ledger_backend, cast.responder, fresh)
+    again = make_entry(ledger_backend, cast.responder, fresh, sequence=first.sequence + 1)
+    with pytest.raises(RefusedWrite) as info:
+        ledger_backend.append_batch([first, again])
+    assert info.value.reason is Refusal.REPLAYED_BREAK_GLASS and info.value.batch_index == 1
+    assert ledger_backend.size() == size
+    # the key is (patient, nonce): the same nonce for another patient is a new override
+    other = SigningKey.generate()
+    write(ledger_backend, other, PatientRegistered(b"\x01" + bytes(32)))
+    write(ledger_backend, cast.responder,
+          approved(BreakGlass(address_of(cast.pub(other)), "finger unreadable: burns", body.nonce)))
+    kinds = [logged.entry.kind.name for logged in ledger_backend.entries(cast.address)]
+    assert kinds.count("BREAK_GLASS") == 1
