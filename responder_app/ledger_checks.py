@@ -40,8 +40,12 @@ def check_patient_key(ledger: Ledger, patient: bytes, emergency_key: bytes) -> N
 
 
 def last_logged_counter(ledger: Ledger, patient: bytes, device_id: bytes) -> int:
-    """The highest release counter any tablet has logged for this band (0 if none)."""
+    """The highest release counter any tablet has logged for this band after authenticating
+    it online (0 if none). Accesses logged as offline are left out: offline nothing proved
+    the band was the patient's, so a forged band's counter must not become every tablet's
+    replay floor and lock the real band out."""
     return max((logged.entry.body.release_counter
                 for logged in ledger.entries(patient=patient)
                 if isinstance(logged.entry.body, EmergencyAccess)
-                and logged.entry.body.device_id == device_id), default=0)
+                and logged.entry.body.device_id == device_id
+                and not logged.entry.body.offline), default=0)

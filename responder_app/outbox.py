@@ -5,7 +5,9 @@ derived (HKDF-SHA256) from the responder's signing key, so the file alone tells 
 random event ids and whether each was sent. The event id is the ledger entry's 16-byte nonce:
 `flush` first looks for an entry of this responder with that nonce (a crash after the append
 but before the row was marked), and appends only when there is none. So each event reaches
-the ledger exactly once, however often `flush` runs or fails half-way.
+the ledger exactly once, however often `flush` runs or fails half-way. A refusal that may
+not hold next time (a sequence race with the responder's other tablet) leaves it queued;
+only a refusal the ledger will repeat (the band was revoked) marks it refused.
 
 The same rows are the tablet's history of accesses (`history()`). No record content is ever
 stored: only the patient's pseudonymous address, the band's id, the counter and the times.
@@ -34,7 +36,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from ledger_client.crypto import SigningKey
 from ledger_client.ledger.codec import sign_entry
 from ledger_client.ledger.entries import EmergencyAccess
-from ledger_client.ledger.errors import LedgerError, RefusedWrite
+from ledger_client.ledger.errors import LedgerError, Refusal, RefusedWrite
 from ledger_client.ledger.protocol import Ledger
 
 __all__ = ["AccessEvent", "EventState", "HistoryItem", "FlushReport", "Outbox", "OutboxError",
@@ -43,6 +45,10 @@ __all__ = ["AccessEvent", "EventState", "HistoryItem", "FlushReport", "Outbox", 
 _INFO = b"ICEband/v1/responder-outbox"
 _AAD = b"ICEband/v1/outbox-row:"
 _EVENT_ID_LEN = 16
+# Refusals that may not hold next time: a sequence race with this responder's other tablet,
+# and a backend's code we do not know (an EVM revert without a reason). The event stays queued.
+_TRANSIENT = frozenset({Refusal.BAD_SEQUENCE, Refusal.UNKNOWN})
+_SEQUENCE_ATTEMPTS = 3    # tries of one event within one flush when the sequence races
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
     event_id   BLOB PRIMARY KEY,
@@ -195,29 +201,49 @@ class Outbox:
 
     @_locked
     def flush(self, ledger: Ledger) -> FlushReport:
-        """Send every queued event once. Stops quietly at the first sign the ledger is away."""
-        sent = already = refused = 0
+        """Send every queued event once. Stops quietly at the first sign the ledger is away.
+        A transient refusal (`_TRANSIENT`) leaves the event queued, with the reason as its
+        detail; only a refusal the ledger will repeat marks it refused."""
+        sent = already = refused = kept = 0
         pending = self.pending()
         for position, event in enumerate(pending):
             try:
-                index = self._find_on_ledger(ledger, event)
-                if index is not None:
-                    self._mark(event.event_id, EventState.SENT, index)
-                    already += 1
-                    continue
-                entry = sign_entry(event.body(), signer=self._signer, author=self._author,
-                                   sequence=ledger.next_sequence(self._author),
-                                   timestamp_ms=int(time.time() * 1000))
-                receipt = ledger.append(entry)
+                found, index = self._deliver(ledger, event)
             except RefusedWrite as exc:
-                self._mark(event.event_id, EventState.REFUSED, None, str(exc))
-                refused += 1
+                if exc.reason in _TRANSIENT:
+                    self._mark(event.event_id, EventState.QUEUED, None, str(exc))
+                    kept += 1
+                else:
+                    self._mark(event.event_id, EventState.REFUSED, None, str(exc))
+                    refused += 1
                 continue
             except (LedgerError, OSError, ConnectionError):  # away, or answering nonsense
-                return FlushReport(sent, already, refused, len(pending) - position)
-            self._mark(event.event_id, EventState.SENT, receipt.index)
-            sent += 1
-        return FlushReport(sent, already, refused, 0)
+                return FlushReport(sent, already, refused, kept + len(pending) - position)
+            self._mark(event.event_id, EventState.SENT, index)
+            if found:
+                already += 1
+            else:
+                sent += 1
+        return FlushReport(sent, already, refused, kept)
+
+    def _deliver(self, ledger: Ledger, event: AccessEvent) -> tuple[bool, int]:
+        """(already on the ledger, ledger index). A BAD_SEQUENCE (this responder appended
+        from another tablet between `next_sequence` and `append`) is retried with a fresh
+        sequence, after looking again for the event, at most `_SEQUENCE_ATTEMPTS` times; the
+        last refusal is raised."""
+        for attempt in range(1, _SEQUENCE_ATTEMPTS + 1):
+            index = self._find_on_ledger(ledger, event)
+            if index is not None:
+                return True, index
+            entry = sign_entry(event.body(), signer=self._signer, author=self._author,
+                               sequence=ledger.next_sequence(self._author),
+                               timestamp_ms=int(time.time() * 1000))
+            try:
+                return False, ledger.append(entry).index
+            except RefusedWrite as exc:
+                if exc.reason is not Refusal.BAD_SEQUENCE or attempt == _SEQUENCE_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     @_locked
     def sync(self, open_ledger: Callable[[], Ledger]) -> FlushReport:

@@ -146,7 +146,7 @@ class ResponderSession:
         except CryptoError:
             raise e.ReleaseRefused("the band's emergency blob is not sealed to your agency "
                                    "(or was altered)") from None
-        self._check_patient_key(facts, payload)
+        authenticated = self._check_patient_key(facts, payload)
         proof = release_proof(payload.device_secret, challenge, result.sealed_blob, result.counter)
         if not hmac.compare_digest(proof, result.proof):
             raise e.ReplayDetected("the band's proof does not answer this challenge: a recorded "
@@ -155,24 +155,34 @@ class ResponderSession:
         if result.counter <= last:
             raise e.ReplayDetected(f"the release counter did not move forward ({result.counter} "
                                    f"after {last}): a replayed release or a cloned band")
-        self._outbox.remember_counter(facts.device_id, result.counter)
+        # Anyone can seal a blob and a device secret to the agency's public key, so the HMAC
+        # alone does not say the band is the patient's. Only a band the ledger vouched for
+        # (registered, carrying the patient's registered EK) raises the replay floor; an
+        # unauthenticated one is checked against the known floor but never moves it, and its
+        # access is logged as offline, which no tablet takes as a floor (last_logged_counter).
+        if authenticated:
+            self._outbox.remember_counter(facts.device_id, result.counter)
         self._payload, self._release = payload, result
         # The key is out: log the access now, whatever happens to the record afterwards
         # (tampered, store away, app closed). Queued first, so it is sent exactly once.
         self._event = AccessEvent(new_event_id(), facts.patient_address, facts.device_id,
                                   result.counter, int(self._clock() * 1000),
-                                  offline=self._ledger is None)
+                                  offline=not authenticated)
         self._outbox.add(self._event)
         self._logged_index = self._send_outbox(self._event)
 
-    def _check_patient_key(self, facts: PublicFacts, payload: EmergencyPayload) -> None:
+    def _check_patient_key(self, facts: PublicFacts, payload: EmergencyPayload) -> bool:
+        """True when the ledger authenticated the band: `connect` found it registered to the
+        patient and not revoked, and the blob's EK is the patient's registered one (a forger
+        cannot seal that EK's private half). False when the ledger could not be asked."""
         if self._ledger is None:
-            return
+            return False
         try:
             checks.check_patient_key(self._ledger, facts.patient_address,
                                      payload.emergency_key.public_key().to_bytes())
         except _UNREACHABLE:
-            pass  # checked by the ledger's own rules when the access is sent
+            return False  # not authenticated: treated as an offline access
+        return True
 
     def _last_counter(self, device_id: bytes) -> int:
         last = self._outbox.last_counter(device_id)
@@ -202,8 +212,9 @@ class ResponderSession:
             except e.NoRecord as exc:
                 notes.append(f"{exc}; showing the band's offline summary")
         else:
-            notes.append("ledger unreachable: band revocation not checked; showing the band's "
-                         "offline summary")
+            notes.append("ledger unreachable: the band is not authenticated (a forged band "
+                         "would look the same) and its revocation is not checked; showing the "
+                         "band's offline summary")
         offline = view is None
         if view is None:
             view = self._offline_summary(facts)
